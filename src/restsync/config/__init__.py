@@ -1,0 +1,58 @@
+"""Config: the canonical model, dialect normalisation, secrets, file loading and lint.
+
+``load_config`` is the one entry point that turns anything a user may hand us (a dict in dlt's
+or the seeds' dialect, a YAML/TOML/JSON file, a built-in connector name) into a validated
+``SourceConfig`` or raises one ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+from ._models import (
+    AUTH_TYPES,
+    PAGINATOR_TYPES,
+    ApiKeyAuth,
+    AuthConfig,
+    AutoPaginator,
+    BearerAuth,
+    ClientConfig,
+    ColumnHint,
+    CursorPaginator,
+    EndpointConfig,
+    HeaderLinkPaginator,
+    HttpBasicAuth,
+    JsonLinkPaginator,
+    LimitsConfig,
+    OffsetPaginator,
+    PageNumberPaginator,
+    PaginatorConfig,
+    ResolveParam,
+    ResourceConfig,
+    RetryConfig,
+    SinglePagePaginator,
+    SourceConfig,
+)
+
+__all__ = [
+    "AUTH_TYPES",
+    "PAGINATOR_TYPES",
+    "ApiKeyAuth",
+    "AuthConfig",
+    "AutoPaginator",
+    "BearerAuth",
+    "ClientConfig",
+    "ColumnHint",
+    "CursorPaginator",
+    "EndpointConfig",
+    "HeaderLinkPaginator",
+    "HttpBasicAuth",
+    "JsonLinkPaginator",
+    "LimitsConfig",
+    "OffsetPaginator",
+    "PageNumberPaginator",
+    "PaginatorConfig",
+    "ResolveParam",
+    "ResourceConfig",
+    "RetryConfig",
+    "SinglePagePaginator",
+    "SourceConfig",
+]
