@@ -229,7 +229,9 @@ class ResolveParam(Model):
 class EndpointConfig(Model):
     path: str = ""
     method: HTTPMethod = "GET"
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, ResolveParam | str | int | float | bool | list[Any] | None] = Field(
+        default_factory=dict
+    )
     json_body: dict[str, Any] | None = Field(default=None, alias="json")
     headers: dict[str, str] = Field(default_factory=dict)
     data_selector: str | tuple[str, ...] | None = None
