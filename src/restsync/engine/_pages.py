@@ -1,0 +1,202 @@
+"""Fetching the pages of one request sequence: sequentially, or with a window of pages in flight
+when the paginator's requests are predictable.
+
+The engine hands each sequence a ``fetch`` coroutine (request -> ``Page`` plus its records) and
+an ``emit`` coroutine (records -> downstream, with back-pressure). This module decides which
+pages to request and in what order their records go out: always in page order, each page once,
+never a page past the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import orjson
+
+from restsync.http import AdaptiveWindow
+from restsync.paginate import (
+    Page,
+    PageNumberPaginator,
+    PageRequest,
+    Paginator,
+    PredictablePaginator,
+)
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    page: Page
+    records: list[Any]
+
+
+Fetch = Callable[[PageRequest], Awaitable[FetchedPage]]
+Emit = Callable[[FetchedPage], Awaitable[None]]
+
+
+class PaginationLoop(Exception):
+    """The API answered two pages with the same content, or pointed back at a page already
+    fetched: following it would load duplicates forever."""
+
+
+def fingerprint(fetched: FetchedPage) -> tuple[int, bytes, bytes] | None:
+    """A cheap identity of a page's records (count, first, last); ``None`` for an empty page."""
+    records = fetched.records
+    if not records:
+        return None
+    return (len(records), orjson.dumps(records[0]), orjson.dumps(records[-1]))
+
+
+class _RepeatGuard:
+    """Stops a sequence whose pages repeat: the same records twice in a row (an API that ignores
+    the page parameter) or a request seen before (a cursor or link that cycles)."""
+
+    def __init__(self) -> None:
+        self._last: tuple[int, bytes, bytes] | None = None
+        self._requests: set[tuple[str | None, bytes]] = set()
+
+    def check_page(self, fetched: FetchedPage) -> None:
+        current = fingerprint(fetched)
+        index = fetched.page.request.index
+        if current is not None and current == self._last:
+            raise PaginationLoop(
+                f"page {index + 1} returned the same {current[0]} records as page {index}: the "
+                "API seems to ignore the pagination parameter; check the paginator settings"
+            )
+        self._last = current
+
+    def check_request(self, request: PageRequest) -> None:
+        key = (request.url, orjson.dumps(dict(request.params), option=orjson.OPT_SORT_KEYS))
+        if key in self._requests:
+            raise PaginationLoop(
+                f"the response to page {request.index} points back at a page already fetched "
+                f"({request.url or dict(request.params)}); stopping instead of looping forever"
+            )
+        self._requests.add(key)
+
+
+async def run_sequential(paginator: Paginator, fetch: Fetch, emit: Emit) -> int:
+    """Fetch page after page, each request derived from the last response. Returns pages."""
+    guard = _RepeatGuard()
+    request: PageRequest | None = paginator.first()
+    pages = 0
+    while request is not None:
+        guard.check_request(request)
+        fetched = await fetch(request)
+        guard.check_page(fetched)
+        await emit(fetched)
+        pages += 1
+        request = paginator.next(fetched.page)
+    return pages
+
+
+async def run_windowed(
+    paginator: PredictablePaginator,
+    fetch: Fetch,
+    emit: Emit,
+    window: AdaptiveWindow,
+    *,
+    prefetched: tuple[FetchedPage, ...] = (),
+) -> int:
+    """Fetch pages with up to ``window.size`` requests in flight, emitting in page order.
+
+    The end is the first page that ``is_last`` says ends the sequence (empty, short, total,
+    maximum); requests past a known end are never sent, responses past the end are dropped,
+    and a page is emitted only when every page before it has been emitted. ``prefetched``
+    pages (from base-page detection) count as already fetched, in order from index 0.
+    """
+    guard = _RepeatGuard()
+    end: int | None = None  # index of the last page, once known
+    # a page past the end may fail (some APIs answer 404 there): its error counts only if the
+    # page turns out to be inside the sequence, so errors wait here with the finished pages
+    done: dict[int, FetchedPage | BaseException] = {}
+    in_flight: dict[asyncio.Task[FetchedPage], int] = {}
+    next_index = 0
+    emit_index = 0
+
+    def learn(index: int, outcome: FetchedPage | BaseException) -> None:
+        nonlocal end
+        done[index] = outcome
+        if isinstance(outcome, BaseException):
+            return
+        candidates = [end, paginator.last_index(outcome.page)]
+        if paginator.is_last(outcome.page):
+            candidates.append(index)
+        else:
+            window.on_success()
+        known = [c for c in candidates if c is not None]
+        end = min(known) if known else None
+
+    for fetched in prefetched:
+        next_index = fetched.page.request.index + 1
+        learn(fetched.page.request.index, fetched)
+
+    try:
+        while end is None or emit_index <= end:
+            while emit_index in done and (end is None or emit_index <= end):
+                outcome = done.pop(emit_index)
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                guard.check_page(outcome)
+                await emit(outcome)
+                emit_index += 1
+            if end is not None and emit_index > end:
+                break
+            # in flight: at most the window; buffered ahead of the emit point: at most twice
+            # that, so a slow page holds back memory, not just order
+            while (
+                len(in_flight) < window.size
+                and next_index - emit_index < 2 * window.size
+                and (end is None or next_index <= end)
+            ):
+                task = asyncio.ensure_future(fetch(paginator.at(next_index)))
+                in_flight[task] = next_index
+                next_index += 1
+            finished, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                index = in_flight.pop(task)
+                error = task.exception()
+                learn(index, error if error is not None else task.result())
+            for task, index in list(in_flight.items()):
+                if end is not None and index > end:
+                    task.cancel()
+                    del in_flight[task]
+        return emit_index
+    finally:
+        for task in in_flight:
+            task.cancel()
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)
+
+
+async def detect_base_page(
+    paginator_at_zero: PageNumberPaginator, fetch: Fetch
+) -> tuple[int, tuple[FetchedPage, ...], str]:
+    """Find out whether an API numbers its pages from 0 or from 1, for a ``page_number``
+    paginator whose config does not say (the CRM seed). Returns the base, the pages already
+    fetched (re-indexed for that base) and a sentence saying how it was decided.
+
+    Page 0 is asked for first. Empty (or refused with 400/404/422): the API counts from 1.
+    The same records as page 1: page 0 is an alias of page 1, so counting from 1 avoids a
+    duplicate page. Otherwise both pages are real and counting starts at 0: reading from 1
+    would silently skip page 0.
+    """
+    from restsync._exceptions import FatalAPIError
+
+    try:
+        zero = await fetch(paginator_at_zero.at(0))
+    except FatalAPIError as exc:
+        if exc.status in (400, 404, 422):
+            return 1, (), f"page 0 was refused with HTTP {exc.status}, so pages start at 1"
+        raise
+    if not zero.records:
+        return 1, (), "page 0 was empty, so pages start at 1"
+    if paginator_at_zero.is_last(zero.page):
+        return 0, (zero,), "page 0 held every record"
+    one = await fetch(paginator_at_zero.at(1))
+    if fingerprint(one) == fingerprint(zero):
+        first = FetchedPage(replace(one.page, request=replace(one.page.request, index=0)), one.records)
+        return 1, (first,), "page 0 repeats page 1, so pages start at 1"
+    return 0, (zero, one), "page 0 holds its own records, so pages start at 0"
