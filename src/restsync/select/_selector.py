@@ -135,20 +135,27 @@ class KeySelector(Selector):
 class WildcardSelector(Selector):
     """A chain of keys with at least one ``*``."""
 
-    __slots__ = ("_segments",)
+    __slots__ = ("_plain_tail", "_segments")
 
     def __init__(self, path: str, segments: tuple[Segment, ...]) -> None:
         super().__init__(path)
         self._segments = tuple((seg, _index_of(seg)) for seg in segments)
+        # For each position, the keys from there to the end when none is a wildcard: the
+        # common "list.*.record" then costs one tight loop per element, not a recursion.
+        self._plain_tail: tuple[tuple[tuple[Segment, int | None], ...] | None, ...] = tuple(
+            None if any(seg is WILDCARD for seg, _ in self._segments[i:]) else self._segments[i:]
+            for i in range(len(self._segments) + 1)
+        )
 
     def select(self, document: Any) -> list[Any] | None:
         found: list[Any] = []
         if not self._walk(document, 0, found):
             return None
-        return _splice(found)
+        return found
 
     def _walk(self, node: Any, position: int, found: list[Any]) -> bool:
-        """Append every match below ``node`` to ``found``; False when no branch exists."""
+        """Add every match below ``node`` to ``found`` (nulls dropped, lists spliced in);
+        False when no branch of the path exists below ``node``."""
         segments = self._segments
         while position < len(segments):
             segment, index = segments[position]
@@ -163,11 +170,32 @@ class WildcardSelector(Selector):
                 if not node:
                     return True
                 if position == len(segments):
-                    found.extend(children)
+                    found.extend(_splice(children))
                     return True
+                tail = self._plain_tail[position]
                 reached = False
+                if tail is None:
+                    for child in children:
+                        reached = self._walk(child, position, found) or reached
+                    return reached
                 for child in children:
-                    reached = self._walk(child, position, found) or reached
+                    for key, key_index in tail:
+                        if isinstance(child, dict):
+                            child = child.get(key, _MISSING)  # noqa: PLW2901
+                            if child is _MISSING:
+                                break
+                        elif isinstance(child, list) and key_index is not None:
+                            if not -len(child) <= key_index < len(child):
+                                break
+                            child = child[key_index]  # noqa: PLW2901
+                        else:
+                            break
+                    else:
+                        reached = True
+                        if isinstance(child, list):
+                            found.extend(child)
+                        elif child is not None:
+                            found.append(child)
                 return reached
             if isinstance(node, dict):
                 node = node.get(segment, _MISSING)
@@ -179,7 +207,10 @@ class WildcardSelector(Selector):
                 node = node[index]
             else:
                 return False
-        found.append(node)
+        if isinstance(node, list):
+            found.extend(node)
+        elif node is not None:
+            found.append(node)
         return True
 
 
