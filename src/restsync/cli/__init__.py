@@ -1,0 +1,7 @@
+"""The ``restsync`` command line (typer): run, check, connectors, emulate, demo."""
+
+from __future__ import annotations
+
+from ._app import app, main
+
+__all__ = ["app", "main"]
