@@ -1,4 +1,8 @@
-"""restsync: fast, polite, crash-safe syncs of REST APIs into DuckDB or any dlt destination."""
+"""restsync: fast, polite, crash-safe syncs of REST APIs into DuckDB or any dlt destination.
+
+``rest_api_source`` is a drop-in for ``dlt.sources.rest_api.rest_api_source``; ``sync`` runs a
+config (dict, file or built-in connector name) into a destination in one call.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,22 @@ from ._exceptions import (
     RestSyncError,
     RetriableAPIError,
 )
+from .config import SourceConfig, load_config
+from .engine import ProgressEvent
+from .source import SyncResult, rest_api_source, sync
 
 __all__ = [
     "APIError",
     "ConfigError",
     "FatalAPIError",
     "LoadError",
+    "ProgressEvent",
     "ResponseError",
     "RestSyncError",
     "RetriableAPIError",
+    "SourceConfig",
+    "SyncResult",
+    "load_config",
+    "rest_api_source",
+    "sync",
 ]
