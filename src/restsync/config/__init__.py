@@ -7,6 +7,8 @@ or the seeds' dialect, a YAML/TOML/JSON file, a built-in connector name) into a 
 
 from __future__ import annotations
 
+from ._lint import lint
+from ._load import load_config
 from ._models import (
     AUTH_TYPES,
     PAGINATOR_TYPES,
@@ -31,6 +33,8 @@ from ._models import (
     SinglePagePaginator,
     SourceConfig,
 )
+from ._normalize import normalize
+from ._validate import validate
 
 __all__ = [
     "AUTH_TYPES",
@@ -55,4 +59,8 @@ __all__ = [
     "RetryConfig",
     "SinglePagePaginator",
     "SourceConfig",
+    "lint",
+    "load_config",
+    "normalize",
+    "validate",
 ]

@@ -1,0 +1,432 @@
+"""Dialect normalisation: the one place where the many ways users write a config become the
+canonical shape of ``SourceConfig``.
+
+Accepted input is dlt's ``rest_api_source`` dict plus the seeds' looser dialect:
+
+* a resource may be a string (``"campaigns"``), an endpoint may be a string (its path), a
+  resource without an endpoint reads the path named like the resource;
+* ``resource_defaults`` is merged into every resource as dlt does it: resource values win, the
+  ``endpoint`` dicts are merged key by key, and so are ``endpoint.params`` and ``endpoint.json``;
+* a paginator may be a string (``"single_page"``); ``start_from_page`` means ``base_page``;
+  dlt's ``json_response`` paginator is ``json_link``;
+* auth without ``type`` is typed by its fields (``token`` -> bearer); api_key ``location:
+  "param"`` means ``"query"``;
+* ``data_selector`` lists become tuples; an empty selector or ``"$"`` means auto-detect (None);
+* ``{"secret": "NAME"}`` anywhere is replaced by the secret's value (see ``_secrets``).
+
+What restsync cannot honour (live Python objects, ``incremental``, ``processing_steps``,
+``response_actions``) is refused here with a ConfigError that says what to write instead.
+The caller's dict is never modified: everything is rebuilt from plain copies.
+
+To support another dialect spelling, rewrite it in the matching ``_normalize_*`` function and
+record the rename in ``origins`` so errors still point at what the user wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import SecretStr
+
+from restsync._exceptions import ConfigError
+
+from ._models import AUTH_TYPES
+from ._paths import Path, format_location, is_secret_key, suggest
+from ._secrets import is_secret_reference, resolve_secret
+
+TOP_LEVEL_KEYS = ("name", "client", "resources", "resource_defaults")
+
+_PAGINATOR_ALIASES = {"json_response": "json_link"}
+_API_KEY_LOCATIONS = {"param": "query"}
+_AUTO_SELECTORS = ("", "$")
+
+_AUTH_EXAMPLES = {
+    "bearer": '{"type": "bearer", "token": {"secret": "access_token"}}',
+    "api_key": (
+        '{"type": "api_key", "name": "X-API-KEY", "api_key": {"secret": "api_key"}, '
+        '"location": "header"}'
+    ),
+    "http_basic": '{"type": "http_basic", "username": "...", "password": {"secret": "password"}}',
+}
+_PAGINATOR_EXAMPLE = '{"type": "page_number", "page_param": "page"}'
+
+_UNSUPPORTED_RESOURCE_KEYS = {
+    "processing_steps": (
+        "restsync does not support processing_steps yet: remove them and filter or transform "
+        "the rows after loading"
+    ),
+    "incremental": (
+        "restsync does not support incremental loading yet: remove 'incremental' (each run "
+        "reads every page; write_disposition 'merge' with a primary_key keeps one row per record)"
+    ),
+}
+_UNSUPPORTED_ENDPOINT_KEYS = {
+    "incremental": _UNSUPPORTED_RESOURCE_KEYS["incremental"],
+    "response_actions": (
+        "restsync does not support response_actions yet: remove them (429 and 5xx are retried "
+        "by client.retry)"
+    ),
+}
+
+
+@dataclass
+class Normalized:
+    """A normalised config plus what ``validate`` needs to speak in the user's terms.
+
+    ``origins`` maps a path in ``data`` to where the user wrote that value when the two differ
+    (a key renamed by the dialect, a value merged in from ``resource_defaults``);
+    ``secret_values`` holds every credential so messages can be scrubbed of them."""
+
+    data: dict[str, Any]
+    origins: dict[Path, Path] = field(default_factory=dict)
+    secret_values: set[str] = field(default_factory=set)
+
+    def user_path(self, path: Path) -> Path:
+        """Where the value at normalised ``path`` was written in the user's config."""
+        for _ in range(8):  # renames chain at most a few levels deep (defaults -> dialect)
+            for cut in range(len(path), 0, -1):
+                origin = self.origins.get(path[:cut])
+                if origin is not None:
+                    path = origin + path[cut:]
+                    break
+            else:
+                return path
+        return path
+
+
+def normalize(
+    raw: Mapping[str, Any], *, secrets: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Rewrite a user's config dict into the canonical shape of ``SourceConfig``.
+
+    ``raw`` is not modified. Secrets are resolved from ``secrets`` first, then ``dlt.secrets``.
+    Raises ConfigError for what cannot be rewritten; everything else is left to validation."""
+    return normalize_tracked(raw, secrets=secrets).data
+
+
+def normalize_tracked(
+    raw: Mapping[str, Any], *, secrets: Mapping[str, str] | None = None
+) -> Normalized:
+    """``normalize``, also returning where each value came from and which values are secret."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            f"a config must be a mapping with 'client' and 'resources', got {_kind(raw)}"
+        )
+    result = Normalized(data={})
+    result.data = _plain_copy(raw, (), secrets, result.secret_values)
+    data = result.data
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise ConfigError(
+                f"unknown top-level key {key!r}{suggest(str(key), TOP_LEVEL_KEYS)}; "
+                f"allowed: {', '.join(TOP_LEVEL_KEYS)}",
+                location=format_location((key,)),
+            )
+
+    client = data.get("client")
+    if isinstance(client, dict):
+        _normalize_client(client, ("client",), result.origins)
+
+    defaults = data.pop("resource_defaults", None)
+    if defaults is not None and not isinstance(defaults, dict):
+        raise ConfigError(
+            f"resource_defaults must be a mapping, got {_kind(defaults)}",
+            location="resource_defaults",
+        )
+    if defaults:
+        _normalize_resource_body(defaults, ("resource_defaults",), result.origins)
+
+    resources = data.get("resources")
+    if isinstance(resources, list):
+        data["resources"] = [
+            _normalize_resource(resource, index, defaults or {}, result.origins)
+            for index, resource in enumerate(resources)
+        ]
+    _collect_literal_secrets(data, result.secret_values)
+    return result
+
+
+# --- copying: plain values only, secrets resolved, unsupported features refused ---------------
+
+
+def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found: set[str]) -> Any:
+    if isinstance(value, Mapping):
+        if is_secret_reference(value):
+            resolved = resolve_secret(value["secret"], path, secrets)
+            if isinstance(resolved, str):
+                found.add(resolved)
+                return resolved
+            return _plain_copy(resolved, path, None, found)
+        _refuse_unsupported(value, path)
+        return {key: _plain_copy(item, (*path, key), secrets, found) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [
+            _plain_copy(item, (*path, index), secrets, found) for index, item in enumerate(value)
+        ]
+    if isinstance(value, SecretStr):
+        secret = value.get_secret_value()
+        found.add(secret)
+        return secret
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise ConfigError(_live_object_message(value, path), location=format_location(path))
+
+
+def _refuse_unsupported(value: Mapping[Any, Any], path: Path) -> None:
+    unsupported: dict[str, str] = {}
+    if _is_resource_path(path):
+        unsupported = _UNSUPPORTED_RESOURCE_KEYS
+    elif path and path[-1] == "endpoint" and _is_resource_path(path[:-1]):
+        unsupported = _UNSUPPORTED_ENDPOINT_KEYS
+    elif (
+        len(path) >= 4
+        and path[-2] == "params"
+        and path[-3] == "endpoint"
+        and _is_resource_path(path[:-3])
+        and value.get("type") == "incremental"
+    ):
+        raise ConfigError(_UNSUPPORTED_RESOURCE_KEYS["incremental"], location=format_location(path))
+    for key, message in unsupported.items():
+        if key in value:
+            raise ConfigError(message, location=format_location((*path, key)))
+
+
+def _is_resource_path(path: Path) -> bool:
+    return path == ("resource_defaults",) or (
+        len(path) == 2 and path[0] == "resources" and isinstance(path[1], int)
+    )
+
+
+def _live_object_message(value: Any, path: Path) -> str:
+    if callable(value) and not isinstance(value, type):
+        kind = "a Python function"
+    else:
+        kind = f"a live {type(value).__name__} object"
+    last = path[-1] if path else ""
+    if last == "paginator":
+        fix = f"write the dict form, e.g. {_PAGINATOR_EXAMPLE}"
+    elif last == "auth":
+        fix = f"write the dict form, e.g. {_AUTH_EXAMPLES['bearer']}"
+    elif last == "session":
+        fix = "remove it: restsync builds its own HTTP client (see client.headers, client.retry)"
+    else:
+        fix = "write a plain value: a string, number, boolean, list or mapping"
+    return f"{kind} cannot be part of a config: {fix}"
+
+
+def _collect_literal_secrets(value: Any, found: set[str], *, under_secret: bool = False) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _collect_literal_secrets(item, found, under_secret=under_secret or is_secret_key(key))
+    elif isinstance(value, list):
+        for item in value:
+            _collect_literal_secrets(item, found, under_secret=under_secret)
+    elif under_secret and isinstance(value, str):
+        found.add(value)
+
+
+# --- dialect ----------------------------------------------------------------------------------
+
+
+def _normalize_client(client: dict[str, Any], path: Path, origins: dict[Path, Path]) -> None:
+    if "auth" in client:
+        client["auth"] = _normalize_auth(client["auth"], (*path, "auth"), origins)
+    if "paginator" in client:
+        client["paginator"] = _normalize_paginator(
+            client["paginator"], (*path, "paginator"), origins
+        )
+
+
+def _normalize_resource(
+    resource: Any, index: int, defaults: dict[str, Any], origins: dict[Path, Path]
+) -> Any:
+    path: Path = ("resources", index)
+    if isinstance(resource, str):
+        origins[(*path, "name")] = path
+        origins[(*path, "endpoint")] = path
+        resource = {"name": resource, "endpoint": {"path": resource}}
+    elif isinstance(resource, dict):
+        _normalize_resource_body(resource, path, origins)
+    else:
+        raise ConfigError(
+            "a resource must be a mapping such as "
+            '{"name": "campaigns", "endpoint": {"path": "/campaigns"}} or a name string, '
+            f"got {_kind(resource)}",
+            location=format_location(path),
+        )
+    merged = _merge_defaults(resource, defaults, path, origins)
+    endpoint = merged.setdefault("endpoint", {})
+    if (
+        isinstance(endpoint, dict)
+        and "path" not in endpoint
+        and isinstance(merged.get("name"), str)
+    ):
+        endpoint["path"] = merged["name"]
+        origins[(*path, "endpoint", "path")] = (*path, "name")
+    return merged
+
+
+def _normalize_resource_body(
+    resource: dict[str, Any], path: Path, origins: dict[Path, Path]
+) -> None:
+    """Dialect rewrites inside one resource (or ``resource_defaults``), before merging."""
+    if "endpoint" in resource:
+        resource["endpoint"] = _normalize_endpoint(
+            resource["endpoint"], (*path, "endpoint"), origins
+        )
+
+
+def _normalize_endpoint(endpoint: Any, path: Path, origins: dict[Path, Path]) -> Any:
+    if isinstance(endpoint, str):
+        origins[(*path, "path")] = path
+        return {"path": endpoint}
+    if not isinstance(endpoint, dict):
+        return endpoint
+    if "paginator" in endpoint:
+        endpoint["paginator"] = _normalize_paginator(
+            endpoint["paginator"], (*path, "paginator"), origins
+        )
+    if "auth" in endpoint:
+        endpoint["auth"] = _normalize_auth(endpoint["auth"], (*path, "auth"), origins)
+    if "data_selector" in endpoint:
+        endpoint["data_selector"] = _normalize_selector(endpoint["data_selector"])
+    return endpoint
+
+
+def _normalize_selector(selector: Any) -> Any:
+    if selector is None or (isinstance(selector, str) and selector.strip() in _AUTO_SELECTORS):
+        return None
+    if isinstance(selector, list):
+        if not selector:
+            return None
+        # Non-string keys stay a list so validation reports the exact element.
+        return tuple(selector) if all(isinstance(key, str) for key in selector) else selector
+    return selector
+
+
+def _normalize_paginator(paginator: Any, path: Path, origins: dict[Path, Path]) -> Any:
+    if isinstance(paginator, str):
+        origins[(*path, "type")] = path
+        paginator = {"type": paginator}
+    if not isinstance(paginator, dict):
+        return paginator
+    kind = paginator.get("type")
+    if isinstance(kind, str) and kind in _PAGINATOR_ALIASES:
+        paginator["type"] = _PAGINATOR_ALIASES[kind]
+    if "start_from_page" in paginator:
+        if "base_page" in paginator:
+            raise ConfigError(
+                "give either start_from_page or base_page, not both: both mean the number of "
+                "the first page",
+                location=format_location((*path, "start_from_page")),
+            )
+        paginator["base_page"] = paginator.pop("start_from_page")
+        origins[(*path, "base_page")] = (*path, "start_from_page")
+    return paginator
+
+
+def _normalize_auth(auth: Any, path: Path, origins: dict[Path, Path]) -> Any:
+    if isinstance(auth, str):
+        raise ConfigError(_auth_string_message(auth), location=format_location(path))
+    if not isinstance(auth, dict):
+        return auth
+    if "type" not in auth:
+        inferred = _infer_auth_type(auth)
+        if inferred is not None:
+            auth["type"] = inferred
+            origins[(*path, "type")] = path
+    if auth.get("type") == "api_key":
+        location = auth.get("location")
+        if isinstance(location, str) and location in _API_KEY_LOCATIONS:
+            auth["location"] = _API_KEY_LOCATIONS[location]
+    return auth
+
+
+def _infer_auth_type(auth: dict[str, Any]) -> str | None:
+    if "token" in auth:
+        return "bearer"
+    if "api_key" in auth:
+        return "api_key"
+    if "username" in auth or "password" in auth:
+        return "http_basic"
+    return None
+
+
+def _auth_string_message(auth: str) -> str:
+    if auth in _AUTH_EXAMPLES:
+        return f"auth {auth!r} needs its credentials: write {_AUTH_EXAMPLES[auth]}"
+    allowed = f"allowed types: {', '.join(AUTH_TYPES)}"
+    # The string may be a credential pasted in the wrong place: only echo it if it is a name.
+    hint = suggest(auth, AUTH_TYPES)
+    if hint:
+        return f"unknown auth type {auth!r}{hint}; {allowed}"
+    example = _AUTH_EXAMPLES["bearer"]
+    return f"auth must be a mapping with a type and its credentials, e.g. {example}; {allowed}"
+
+
+# --- resource_defaults ------------------------------------------------------------------------
+
+
+def _merge_defaults(
+    resource: dict[str, Any], defaults: dict[str, Any], path: Path, origins: dict[Path, Path]
+) -> dict[str, Any]:
+    """dlt's merge: resource keys win; ``endpoint`` is merged key by key, and inside it the
+    ``params`` and ``json`` dicts too. Defaults are copied so resources never share a dict."""
+    if not defaults:
+        return resource
+    merged = dict(resource)
+    for key, value in defaults.items():
+        if key not in merged:
+            merged[key] = _copy(value)
+            origins[(*path, key)] = ("resource_defaults", key)
+    default_endpoint = defaults.get("endpoint")
+    endpoint = resource.get("endpoint")
+    if isinstance(default_endpoint, dict) and isinstance(endpoint, dict):
+        merged["endpoint"] = _merge_level(
+            endpoint,
+            default_endpoint,
+            path=(*path, "endpoint"),
+            default_path=("resource_defaults", "endpoint"),
+            origins=origins,
+            nested=("params", "json"),
+        )
+    return merged
+
+
+def _merge_level(
+    own: dict[str, Any],
+    defaults: dict[str, Any],
+    *,
+    path: Path,
+    default_path: Path,
+    origins: dict[Path, Path],
+    nested: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    merged = dict(own)
+    for key, value in defaults.items():
+        if key not in merged:
+            merged[key] = _copy(value)
+            origins[(*path, key)] = (*default_path, key)
+        elif key in nested and isinstance(value, dict) and isinstance(merged[key], dict):
+            merged[key] = _merge_level(
+                merged[key],
+                value,
+                path=(*path, key),
+                default_path=(*default_path, key),
+                origins=origins,
+            )
+    return merged
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
+def _kind(value: Any) -> str:
+    return type(value).__name__
