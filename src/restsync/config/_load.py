@@ -7,6 +7,7 @@ level, or the name of a built-in connector from ``restsync.connectors``.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -146,8 +147,7 @@ def _load_connector(
             f"{name!r} is neither a config file nor a built-in connector{suggest(name, names)}; "
             f"connectors: {available}"
         )
-    from restsync import connectors
-
+    connectors = importlib.import_module("restsync.connectors")
     raw = dict(connectors.get(name).config)
     raw.setdefault("name", name)
     try:
@@ -159,10 +159,12 @@ def _load_connector(
 
 
 def _connector_names() -> list[str]:
-    # Imported here: connectors sits beside config and may not be importable in every build.
+    # Imported here, not at the top: connectors is data on top of config, not below it.
     try:
-        from restsync import connectors
-    except ImportError:
+        connectors = importlib.import_module("restsync.connectors")
+    except ModuleNotFoundError as exc:
+        if exc.name != "restsync.connectors":
+            raise
         return []
     names = getattr(connectors, "names", None)
     return list(names()) if callable(names) else []

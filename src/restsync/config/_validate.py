@@ -283,7 +283,7 @@ def _describe(item: _Located, normalized: Normalized) -> Problem:
     path = item.path
     value = error.get("input")
     masked = any(is_secret_key(part) for part in path) or _is_secret(value, normalized)
-    shown = "(value hidden)" if masked else _short(value)
+    shown = "a secret value (not shown)" if masked else _short(value)
 
     if kind == "extra_forbidden":
         key = str(path[-1])
