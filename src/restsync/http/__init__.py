@@ -1,0 +1,36 @@
+"""HTTP: everything between the engine and the network.
+
+``HttpClient`` sends requests with auth, retries, backoff, rate limits, global and per-host
+concurrency caps and per-host pauses; ``build_auth`` turns auth configs into ``httpx.Auth``;
+``redact_url``/``secret_values`` keep secrets out of every message; ``AdaptiveWindow`` is the
+AIMD window the engine uses for pages in flight per resource.
+"""
+
+from __future__ import annotations
+
+from ._auth import ApiKeyFlow, BasicFlow, BearerFlow, build_auth, describe_auth
+from ._client import HttpClient, HttpEvent, HttpStats, RequestSpec
+from ._redact import MASK, is_sensitive_name, redact_text, redact_url, secret_values
+from ._retry import backoff, rate_limit_reset, retry_after
+from ._window import AdaptiveWindow
+
+__all__ = [
+    "MASK",
+    "AdaptiveWindow",
+    "ApiKeyFlow",
+    "BasicFlow",
+    "BearerFlow",
+    "HttpClient",
+    "HttpEvent",
+    "HttpStats",
+    "RequestSpec",
+    "backoff",
+    "build_auth",
+    "describe_auth",
+    "is_sensitive_name",
+    "rate_limit_reset",
+    "redact_text",
+    "redact_url",
+    "retry_after",
+    "secret_values",
+]

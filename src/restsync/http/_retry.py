@@ -1,0 +1,111 @@
+"""The retry policy: which outcomes are retried, how long to wait, what the server asked for.
+
+The wait before retry ``n`` (1-based) is ``initial_backoff * backoff_factor ** (n - 1)``
+capped at ``max_backoff``, plus up to 10 % jitter so that many waiting requests do not come
+back in lock step. A server's own word (``Retry-After``, or an exhausted rate-limit budget with
+its reset time) replaces the computed wait.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from restsync.config import RetryConfig
+
+__all__ = [
+    "RETRIABLE_TRANSPORT_ERRORS",
+    "backoff",
+    "rate_limit_reset",
+    "retry_after",
+    "transport_error_kind",
+]
+
+# Connection trouble that a later attempt can cure. Not here on purpose: UnsupportedProtocol
+# and LocalProtocolError (our request is wrong, a retry sends the same thing).
+RETRIABLE_TRANSPORT_ERRORS: tuple[type[httpx.TransportError], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.ProxyError,
+)
+
+# Above this a reset value is a Unix time, not a number of seconds (GitHub sends epochs).
+_EPOCH_THRESHOLD = 1_000_000_000
+_EPOCH_MS_THRESHOLD = 1_000_000_000_000
+
+
+def backoff(retry: RetryConfig, attempt: int) -> float:
+    """Seconds to wait before retry number ``attempt`` (1-based) when the server said nothing."""
+    base = min(retry.initial_backoff * retry.backoff_factor ** (attempt - 1), retry.max_backoff)
+    return min(base + random.uniform(0.0, base * 0.1), retry.max_backoff)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The ``Retry-After`` header in seconds from now (delta seconds or HTTP-date), or None."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def _header_number(response: httpx.Response, *names: str) -> float | None:
+    for name in names:
+        raw = response.headers.get(name)
+        if raw is None:
+            continue
+        try:
+            return float(raw.split(",")[0].strip())
+        except ValueError:
+            return None
+    return None
+
+
+def rate_limit_reset(response: httpx.Response) -> float | None:
+    """Seconds until the rate-limit budget refills when the response says it is used up
+    (``RateLimit-Remaining``/``X-RateLimit-Remaining`` is 0 and ``RateLimit-Reset``/
+    ``X-RateLimit-Reset`` is given as seconds or as a Unix time), else None."""
+    remaining = _header_number(response, "RateLimit-Remaining", "X-RateLimit-Remaining")
+    if remaining is None or remaining > 0:
+        return None
+    reset = _header_number(response, "RateLimit-Reset", "X-RateLimit-Reset")
+    if reset is None:
+        return None
+    if reset >= _EPOCH_MS_THRESHOLD:
+        reset /= 1000.0
+    if reset >= _EPOCH_THRESHOLD:
+        reset -= time.time()
+    return max(reset, 0.0)
+
+
+_TRANSPORT_KINDS: tuple[tuple[type[Exception], str], ...] = (
+    (httpx.ConnectTimeout, "connect timeout"),
+    (httpx.ReadTimeout, "read timeout"),
+    (httpx.WriteTimeout, "write timeout"),
+    (httpx.PoolTimeout, "connection pool timeout"),
+    (httpx.ConnectError, "connection failed"),
+    (httpx.ReadError, "connection broken while reading"),
+    (httpx.WriteError, "connection broken while writing"),
+    (httpx.RemoteProtocolError, "server closed the connection or broke the HTTP protocol"),
+    (httpx.ProxyError, "proxy error"),
+)
+
+
+def transport_error_kind(exc: Exception) -> str:
+    """A short human name for an httpx transport error."""
+    for cls, kind in _TRANSPORT_KINDS:
+        if isinstance(exc, cls):
+            return f"{kind} ({type(exc).__name__})"
+    return type(exc).__name__
