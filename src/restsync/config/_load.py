@@ -50,19 +50,17 @@ def load_config(
             "a config must be a dict, a SourceConfig, a config file path or a built-in "
             f"connector name, got {type(source).__name__}"
         )
-    path = FilePath(source)
-    if isinstance(source, os.PathLike) or _looks_like_a_file(str(source)):
-        return _load_file(path, secrets=secrets, base_url=base_url)
-    return _load_connector(str(source), secrets=secrets, base_url=base_url)
+    text = os.fspath(source)
+    if isinstance(source, os.PathLike) or _looks_like_a_path(text):
+        return _load_file(FilePath(text), secrets=secrets, base_url=base_url)
+    names = _connector_names()
+    if text not in names and FilePath(text).is_file():
+        return _load_file(FilePath(text), secrets=secrets, base_url=base_url)
+    return _load_connector(text, names, secrets=secrets, base_url=base_url)
 
 
-def _looks_like_a_file(text: str) -> bool:
-    return (
-        text.lower().endswith(FILE_SUFFIXES)
-        or "/" in text
-        or os.sep in text
-        or FilePath(text).is_file()
-    )
+def _looks_like_a_path(text: str) -> bool:
+    return text.lower().endswith(FILE_SUFFIXES) or "/" in text or os.sep in text
 
 
 # --- files ------------------------------------------------------------------------------------
@@ -138,9 +136,8 @@ _PARSERS: dict[str, Callable[[str, FilePath], Any]] = {
 
 
 def _load_connector(
-    name: str, *, secrets: Mapping[str, str] | None, base_url: str | None
+    name: str, names: list[str], *, secrets: Mapping[str, str] | None, base_url: str | None
 ) -> SourceConfig:
-    names = _connector_names()
     if name not in names:
         available = ", ".join(names) if names else "none installed"
         raise ConfigError(
