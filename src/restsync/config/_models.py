@@ -77,8 +77,12 @@ class _RangePaginator(Model):
 
     @model_validator(mode="after")
     def _needs_a_stop(self) -> _RangePaginator:
-        if not (self.total_path or self.has_more_path or self.stop_after_empty_page
-                or self._maximum() is not None):
+        if not (
+            self.total_path
+            or self.has_more_path
+            or self.stop_after_empty_page
+            or self._maximum() is not None
+        ):
             raise ValueError(
                 "pagination could never stop: set total_path, has_more_path, a maximum, "
                 "or leave stop_after_empty_page true"
@@ -108,8 +112,8 @@ class OffsetPaginator(_RangePaginator):
     """``?offset=N&limit=L``. ``total_path`` points at the total number of *items*, as in dlt."""
 
     type: Literal["offset"] = "offset"
-    limit: int = Field(gt=0)  # type: ignore[assignment]
-    limit_param: str = "limit"  # type: ignore[assignment]
+    limit: int = Field(gt=0)
+    limit_param: str = "limit"
     offset: int = Field(default=0, ge=0)
     offset_param: str = "offset"
     maximum_offset: int | None = Field(default=None, ge=0)
@@ -158,7 +162,13 @@ PaginatorConfig = Annotated[
     Field(discriminator="type"),
 ]
 PAGINATOR_TYPES = (
-    "single_page", "page_number", "offset", "cursor", "json_link", "header_link", "auto",
+    "single_page",
+    "page_number",
+    "offset",
+    "cursor",
+    "json_link",
+    "header_link",
+    "auto",
 )
 
 
@@ -249,8 +259,17 @@ class ColumnHint(Model):
 
     data_type: (
         Literal[
-            "text", "double", "bool", "timestamp", "bigint", "binary", "json", "decimal",
-            "wei", "date", "time",
+            "text",
+            "double",
+            "bool",
+            "timestamp",
+            "bigint",
+            "binary",
+            "json",
+            "decimal",
+            "wei",
+            "date",
+            "time",
         ]
         | None
     ) = None
