@@ -1,0 +1,103 @@
+"""HttpClient over real sockets on 127.0.0.1: uvicorn, a closed port, bare TCP faults."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any
+
+import pytest
+from http_fakes import (
+    OK_RESPONSE,
+    FakeAPI,
+    Reply,
+    free_port,
+    raw_server,
+    read_request_head,
+    uvicorn_server,
+)
+
+from restsync import FatalAPIError, RetriableAPIError
+from restsync.config import ClientConfig
+from restsync.http import HttpClient, HttpEvent, RequestSpec
+
+
+def _config(base_url: str, *, retry: dict[str, Any] | None = None, **extra: Any) -> ClientConfig:
+    fast = {"initial_backoff": 0.01, "max_backoff": 1.0, **(retry or {})}
+    return ClientConfig.model_validate({"base_url": base_url, "retry": fast, **extra})
+
+
+async def test_real_uvicorn_server() -> None:
+    api = FakeAPI(delay=0.02)
+    api.on("/api/v1/flaky", Reply(503), Reply(200, {"data": [1, 2]}))
+    api.on("/api/v1/missing", Reply(404, {"error": "no such thing"}))
+    async with uvicorn_server(api.app) as base:
+        config = _config(
+            f"{base}/api/v1/",
+            auth={"type": "http_basic", "username": "ann", "password": "pw"},
+            limits={"max_in_flight": 3},
+        )
+        async with HttpClient(config) as http:
+            response = await http.send(RequestSpec("GET", "/flaky"), resource="flaky")
+            assert response.json() == {"data": [1, 2]}
+            await asyncio.gather(
+                *(http.send(RequestSpec("GET", f"p/{i}"), resource="p") for i in range(20))
+            )
+            with pytest.raises(FatalAPIError) as info:
+                await http.send(RequestSpec("GET", "missing"), resource="m")
+    assert info.value.status == 404
+    assert info.value.url == f"{base}/api/v1/missing"
+    assert api.count("/api/v1/flaky") == 2
+    assert api.count("/api/v1/missing") == 1
+    assert api.max_in_flight == 3
+    expected = "Basic " + base64.b64encode(b"ann:pw").decode()
+    assert {s.headers["authorization"] for s in api.seen} == {expected}
+
+
+async def test_connect_error_is_retried_then_reported() -> None:
+    events: list[HttpEvent] = []
+    config = _config(f"http://127.0.0.1:{free_port()}/", retry={"max_retries": 2})
+    async with HttpClient(config, on_event=events.append) as http:
+        with pytest.raises(RetriableAPIError) as info:
+            await http.send(RequestSpec("GET", "x"), resource="r")
+        assert http.stats.requests == 3
+        assert http.stats.retries == 2
+    assert "gave up after 2 retries: last error: connection failed (ConnectError)" in str(
+        info.value
+    )
+    assert info.value.status is None
+    assert "reachable" in info.value.hint
+    assert [(e.kind, e.status) for e in events] == [
+        ("request", None),
+        ("retry", None),
+        ("request", None),
+        ("retry", None),
+        ("request", None),
+    ]
+
+
+async def test_dropped_connections_are_retried() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await read_request_head(reader)
+        if n >= 2:  # the first two connections are dropped without an answer
+            writer.write(OK_RESPONSE)
+            await writer.drain()
+
+    async with raw_server(handler) as base, HttpClient(_config(base + "/")) as http:
+        response = await http.send(RequestSpec("GET", "x"), resource="r")
+        assert http.stats.retries == 2
+    assert response.json() == {"ok": True}
+
+
+async def test_read_timeout_is_retried_then_reported() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await read_request_head(reader)
+        await asyncio.sleep(1.0)
+
+    async with raw_server(handler) as base:
+        config = _config(base + "/", timeout=0.1, retry={"max_retries": 1})
+        async with HttpClient(config) as http:
+            with pytest.raises(RetriableAPIError) as info:
+                await http.send(RequestSpec("GET", "x"), resource="r")
+            assert http.stats.requests == 2
+    assert "last error: read timeout (ReadTimeout)" in str(info.value)
