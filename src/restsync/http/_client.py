@@ -77,7 +77,7 @@ class HttpEvent:
 class HttpStats:
     """Counters over the client's life: ``requests`` attempts sent (retries included),
     ``retries`` repeated attempts, ``throttled`` throttle signals (429s and rate-limit pauses),
-    ``max_in_flight`` the most requests observed on the wire at once."""
+    ``max_in_flight`` the most requests observed on the wire at once, ``in_flight`` right now."""
 
     requests: int = 0
     retries: int = 0
