@@ -1,0 +1,41 @@
+"""Small builders for emulator tests: configs in the canonical shape and an in-process client.
+
+The tests walk pages with hand-written loops on purpose: they must not use restsync's own
+paginators, or a shared mistake would pass unnoticed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from restsync.config import SourceConfig
+from restsync.emulator import Emulator
+
+BASE_URL = "https://api.example.com/api/v1/"
+SECRET = "s3cret-Key-91"
+
+
+def resource(name: str, path: str | None = None, **endpoint: Any) -> dict[str, Any]:
+    """A resource dict; extra keyword arguments go into its endpoint
+    (``data_selector``, ``paginator``, ``params``, ``auth``)."""
+    return {"name": name, "endpoint": {"path": f"/{name}" if path is None else path, **endpoint}}
+
+
+def source(*resources: dict[str, Any], **client: Any) -> SourceConfig:
+    """A validated config with ``BASE_URL`` (overridable) and the given resources."""
+    return SourceConfig.model_validate(
+        {"client": {"base_url": BASE_URL, **client}, "resources": list(resources)}
+    )
+
+
+def client(emulator: Emulator, **kwargs: Any) -> httpx.AsyncClient:
+    """An httpx client talking to the emulator in-process."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emulator.app), base_url="http://emulator.test", **kwargs
+    )
+
+
+def ids(records: list[dict[str, Any]], key: str = "id") -> list[Any]:
+    return [r[key] for r in records]
