@@ -17,10 +17,25 @@ BASE_URL = "https://api.example.com/api/v1/"
 SECRET = "s3cret-Key-91"
 
 
-def resource(name: str, path: str | None = None, **endpoint: Any) -> dict[str, Any]:
-    """A resource dict; extra keyword arguments go into its endpoint
+def resource(
+    name: str,
+    path: str | None = None,
+    *,
+    columns: dict[str, Any] | None = None,
+    primary_key: str | list[str] | None = None,
+    **endpoint: Any,
+) -> dict[str, Any]:
+    """A resource dict; other keyword arguments go into its endpoint
     (``data_selector``, ``paginator``, ``params``, ``auth``)."""
-    return {"name": name, "endpoint": {"path": f"/{name}" if path is None else path, **endpoint}}
+    result: dict[str, Any] = {
+        "name": name,
+        "endpoint": {"path": f"/{name}" if path is None else path, **endpoint},
+    }
+    if columns is not None:
+        result["columns"] = columns
+    if primary_key is not None:
+        result["primary_key"] = primary_key
+    return result
 
 
 def source(*resources: dict[str, Any], **client: Any) -> SourceConfig:

@@ -99,7 +99,9 @@ BAD_SELECTORS = [
 
 
 @pytest.mark.parametrize(
-    ("selector", "message"), [(s, m) for _, s, m in BAD_SELECTORS], ids=[i for i, *_ in BAD_SELECTORS]
+    ("selector", "message"),
+    [(s, m) for _, s, m in BAD_SELECTORS],
+    ids=[i for i, *_ in BAD_SELECTORS],
 )
 def test_selectors_the_emulator_cannot_build_are_config_errors(selector: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)) as caught:

@@ -188,7 +188,9 @@ async def test_cursor_page_size_follows_the_limit_param() -> None:
     emulator = items({"type": "cursor", "cursor_param": "after_id"})
     async with client(emulator) as http:
         body = (await http.get(PATH, params={"limit": 100})).json()
-        body2 = (await http.get(PATH, params={"limit": 100, "after_id": body["cursors"]["next"]})).json()
+        body2 = (
+            await http.get(PATH, params={"limit": 100, "after_id": body["cursors"]["next"]})
+        ).json()
     assert ids(body["data"]) == list(range(1, 101))
     assert ids(body2["data"]) == list(range(101, 201))
 
@@ -284,8 +286,13 @@ WINDOW_CASES = [
     # dlt semantics: start at page/offset, stop before maximum_page/maximum_offset
     (
         "maximum-page",
-        {"type": "page_number", "base_page": 1, "limit_param": "limit", "limit": 40,
-         "maximum_page": 3},
+        {
+            "type": "page_number",
+            "base_page": 1,
+            "limit_param": "limit",
+            "limit": 40,
+            "maximum_page": 3,
+        },
         list(range(1, 81)),
     ),
     (
