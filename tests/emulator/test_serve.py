@@ -58,6 +58,6 @@ def test_fixed_port_and_busy_port() -> None:
         port = probe.getsockname()[1]
     with serve(CONFIG, port=port) as running:
         assert running.port == port
-        with pytest.raises(RestSyncError, match=f"cannot listen on 127.0.0.1:{port}"):
-            with serve(CONFIG, port=port):
-                pass
+        busy = pytest.raises(RestSyncError, match=f"cannot listen on 127.0.0.1:{port}")
+        with busy, serve(CONFIG, port=port):
+            pass
