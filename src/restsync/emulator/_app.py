@@ -421,7 +421,7 @@ def _error(
 
 
 def _seconds(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.3f}".rstrip("0")
+    return str(int(value)) if float(value).is_integer() else f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def _unknown_resource(name: str, names: list[str]) -> str:

@@ -53,7 +53,9 @@ def serve(
     """Run an ``Emulator`` for ``config`` with uvicorn until the ``with`` block ends."""
     emulator = Emulator(config, options)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP: asyncio only sets TCP_NODELAY on sockets that do, and without it
+    # Nagle's algorithm meets delayed ACKs and every response waits ~40 ms
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
