@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 
 import httpx
 import pytest
@@ -61,3 +62,14 @@ def test_fixed_port_and_busy_port() -> None:
         busy = pytest.raises(RestSyncError, match=f"cannot listen on 127.0.0.1:{port}")
         with busy, serve(CONFIG, port=port):
             pass
+
+
+def test_sequential_requests_do_not_stall_on_nagle() -> None:
+    # without TCP_NODELAY each response waited for a delayed ACK: ~40 ms per request
+    with serve(CONFIG) as running, httpx.Client(base_url=running.url) as http:
+        http.get("campaigns", headers={"X-API-KEY": SECRET})  # connect outside the clock
+        started = time.perf_counter()
+        for page in range(1, 21):
+            http.get("prospects", params={"page": page}, headers={"X-API-KEY": SECRET})
+        elapsed = time.perf_counter() - started
+    assert elapsed < 0.6, f"20 requests took {elapsed:.2f}s"
