@@ -215,10 +215,10 @@ class Engine:
             return
         if event.kind == "throttle":
             resource.window.on_throttle()
-        if event.kind in ("retry", "throttle"):
+        elif event.kind == "retry":
             resource.stats.retries += 1
             message = f"HTTP {event.status}" if event.status else "transport error"
-            self._event(ProgressEvent(resource.name, event.kind, message=message))
+            self._event(ProgressEvent(resource.name, "retry", message=message))
 
     def _note(self, resource: _Resource, message: str) -> None:
         """Tell a decision once per resource (child resources make it per sequence)."""

@@ -1,0 +1,33 @@
+"""Fixtures shared by all tests: an isolated dlt home per test and PostgreSQL when present."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dlt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own dlt home and working folder: no state leaks between tests."""
+    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt_data"))
+    monkeypatch.setenv("RUNTIME__LOG_LEVEL", "WARNING")
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A reachable PostgreSQL (127.0.0.1:5432, database test); skipped with the reason when
+    absent, except under CI=true where its absence is a failure."""
+    import psycopg2
+
+    url = os.environ.get("RESTSYNC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        psycopg2.connect(url, connect_timeout=3).close()
+    except psycopg2.OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true but {url} is unreachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {url}: {exc}")
+    yield url

@@ -1,0 +1,47 @@
+"""Helpers for the end-to-end tests: the seed documents from ../shared (skipped, with the
+reason shown, where that folder is absent), running their code blocks, reading DuckDB."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+def seed_code(prefix: str) -> str:
+    """The python code block of the seed document whose file name starts with ``prefix``."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed documents not found at {SEEDS} (../shared exists only in CI)")
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    match = re.search(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+    assert match, f"no python code block in {path}"
+    return match.group(1)
+
+
+def run_seed_block(code: str, host: str) -> Any:
+    """Execute a seed's code block with only the import line and the host changed; return the
+    ``source`` it builds."""
+    original = "from dlt.sources.rest_api import rest_api_source"
+    assert original in code
+    code = code.replace(original, "from restsync import rest_api_source")
+    code = code.replace("https://api.example.com", host)
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "<seed>", "exec"), namespace)
+    return namespace["source"]
+
+
+def query(db_file: Path | str, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db_file), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def host_of(url: str) -> str:
+    match = re.match(r"(https?://[^/]+)", url)
+    assert match
+    return match.group(1)
