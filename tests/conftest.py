@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ def _isolated_dlt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgres_url() -> str:
     """A reachable PostgreSQL (127.0.0.1:5432, database test); skipped with the reason when
     absent, except under CI=true where its absence is a failure."""
     import psycopg2
@@ -30,4 +29,4 @@ def postgres_url() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required under CI=true but {url} is unreachable: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {url}: {exc}")
-    yield url
+    return url

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-import restsync.select as select_pkg
 from restsync import ConfigError
 from restsync.select import SelectorNotFound, compile_selector, describe, detect_selector
 
@@ -263,10 +262,3 @@ def test_describe_never_shows_values_and_respects_limit() -> None:
     short = describe({f"key_{i}": {"nested": [1, 2]} for i in range(50)}, limit=40)
     assert len(short) == 40
     assert short.endswith("...")
-
-
-def test_all_is_exported() -> None:
-    for name in select_pkg.__all__:
-        assert hasattr(select_pkg, name), name
-    public = {n for n in dir(select_pkg) if not n.startswith("_")} - {"annotations"}
-    assert public == set(select_pkg.__all__)

@@ -9,11 +9,11 @@ from typing import Any
 
 import dlt
 import pytest
-from support import host_of, query, run_seed_block, seed_code
 
 from restsync.cli._app import demo_secrets, emulator_options
 from restsync.config import SourceConfig, load_config
 from restsync.emulator import serve
+from support import host_of, query, run_seed_block, seed_code
 
 SEEDS = {
     "000": ("sales_engagement", {"API_KEY": "api_key"}),

@@ -6,7 +6,6 @@ This is the only place where restsync errors become a message and an exit code:
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -35,7 +34,11 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-EXIT_CODES: list[tuple[type[RestSyncError], int]] = [(ConfigError, 2), (APIError, 3), (LoadError, 4)]
+EXIT_CODES: list[tuple[type[RestSyncError], int]] = [
+    (ConfigError, 2),
+    (APIError, 3),
+    (LoadError, 4),
+]
 
 ConfigArg = Annotated[
     str, typer.Argument(help="A built-in connector name (see `restsync connectors`) or a file.")
@@ -100,7 +103,9 @@ class _ProgressDisplay:
             retries = self.progress.tasks[self.tasks[event.resource]].fields["retries"] + 1
             self.progress.update(task, retries=retries)
         elif event.kind == "done":
-            self.progress.update(task, total=1, completed=1, pages=event.pages, records=event.records)
+            self.progress.update(
+                task, total=1, completed=1, pages=event.pages, records=event.records
+            )
         elif event.kind == "info":
             self.progress.console.print(f"[dim]{event.resource}: {event.message}[/]")
 
@@ -141,7 +146,9 @@ def run(
     """Sync an API into a destination. Secrets come from environment variables or
     .dlt/secrets.toml, the way dlt resolves them."""
     with _errors():
-        source = _with_limits(load_config(config, base_url=base_url), max_in_flight, rps, page_window)
+        source = _with_limits(
+            load_config(config, base_url=base_url), max_in_flight, rps, page_window
+        )
         for warning in lint(source):
             err.print(f"[yellow]warning:[/] {warning}")
         started = time.perf_counter()
@@ -296,4 +303,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -16,6 +16,7 @@ and reports progress.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import threading
@@ -147,7 +148,7 @@ class Engine:
         self.resources = {r.name: _Resource(r, config) for r in config.resources}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._main: asyncio.Future[None] | None = None
+        self._main: concurrent.futures.Future[None] | None = None
         self._lock = threading.Lock()
 
     # --- thread side ---------------------------------------------------------------------

@@ -197,6 +197,8 @@ async def detect_base_page(
         return 0, (zero,), "page 0 held every record"
     one = await fetch(paginator_at_zero.at(1))
     if fingerprint(one) == fingerprint(zero):
-        first = FetchedPage(replace(one.page, request=replace(one.page.request, index=0)), one.records)
+        first = FetchedPage(
+            replace(one.page, request=replace(one.page.request, index=0)), one.records
+        )
         return 1, (first,), "page 0 repeats page 1, so pages start at 1"
     return 0, (zero, one), "page 0 holds its own records, so pages start at 0"

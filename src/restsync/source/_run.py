@@ -15,6 +15,7 @@ from typing import Any
 
 import dlt
 import httpx
+from dlt.common.destination import TLoaderFileFormat
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from restsync._exceptions import LoadError, RestSyncError
@@ -62,8 +63,8 @@ def row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
     with pipeline.sql_client() as client:
         for table in sorted(schema.data_table_names()):
             qualified = client.make_qualified_table_name(table)
-            with client.execute_query(f"SELECT COUNT(*) FROM {qualified}") as cursor:
-                counts[table] = int(cursor.fetchone()[0])
+            rows = client.execute_sql(f"SELECT COUNT(*) FROM {qualified}")
+            counts[table] = int(rows[0][0]) if rows else 0
     return counts
 
 
@@ -79,7 +80,7 @@ def sync(
     pipelines_dir: str | Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     on_event: Callable[[ProgressEvent], None] | None = None,
-    loader_file_format: str | None = None,
+    loader_file_format: TLoaderFileFormat | None = None,
 ) -> SyncResult:
     """Fetch every resource of ``config`` and load it into ``destination`` (DuckDB file
     ``duckdb_file`` by default, or any dlt destination by name, credentials resolved by dlt)."""
@@ -99,7 +100,7 @@ def sync(
         pipeline_name=name,
         destination=_destination(destination, duckdb_file),
         dataset_name=dataset_name,
-        pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,
+        pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,  # type: ignore[arg-type]
     )
     try:
         pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]

@@ -128,13 +128,16 @@ def rest_api_source(
     def resources_of_source() -> list[DltResource]:
         return resources
 
+    options: dict[str, Any] = {
+        "section": section,
+        "max_table_nesting": max_table_nesting,
+        "root_key": root_key,
+        "schema": schema,
+        "schema_contract": schema_contract,
+    }
     factory = dlt.source(
         resources_of_source,
         name=name or validated.name,
-        section=section,
-        max_table_nesting=max_table_nesting,
-        root_key=root_key,
-        schema=schema,
-        schema_contract=schema_contract,
+        **{key: value for key, value in options.items() if value is not None},
     )
     return factory()
