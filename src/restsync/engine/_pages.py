@@ -108,7 +108,7 @@ async def run_windowed(
     pages (from base-page detection) count as already fetched, in order from index 0.
     """
     guard = _RepeatGuard()
-    end: int | None = None  # index of the last page, once known
+    end = paginator.configured_last_index()  # index of the last page, once known
     # a page past the end may fail (some APIs answer 404 there): its error counts only if the
     # page turns out to be inside the sequence, so errors wait here with the finished pages
     done: dict[int, FetchedPage | BaseException] = {}

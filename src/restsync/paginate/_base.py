@@ -78,6 +78,11 @@ class PredictablePaginator(Paginator):
         """The index of the last page when the response or the config says it, else ``None``."""
         return None
 
+    def configured_last_index(self) -> int | None:
+        """The index of the last page when the config alone says it (a maximum), known before
+        any request, so no request past it is ever sent; else ``None``."""
+        return None
+
     def first(self) -> PageRequest:
         return self.at(0)
 

@@ -72,6 +72,10 @@ class RangePaginator(PredictablePaginator):
         last = self.last_index(page)
         return last is not None and page.request.index >= last
 
+    def configured_last_index(self) -> int | None:
+        last = self._last_index_for_maximum()
+        return None if last is None else max(last, 0)
+
     def last_index(self, page: Page) -> int | None:
         candidates = [self._last_index_for_maximum()]
         if self.config.total_path is not None:
