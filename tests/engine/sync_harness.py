@@ -8,6 +8,7 @@ can use it too.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from pathlib import Path
@@ -103,9 +104,19 @@ class Recorder:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.completed: list[tuple[str, dict[str, str]]] = []
+        self.started: list[float] = []  # time.monotonic() as each request arrived
+        self.statuses: dict[str, list[int]] = {}  # "path?query" -> statuses, in order
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        self.started.append(time.monotonic())
+        url = f"{scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"
+
+        async def noting_status(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                self.statuses.setdefault(url, []).append(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, noting_status)
         if scope["type"] == "http":
             params = dict(parse_qsl(scope["query_string"].decode("latin-1")))
             self.completed.append((scope["path"], params))
