@@ -1,19 +1,33 @@
 """The ``restsync`` command: thin commands over the library, one library call each.
 
 This is the only place where restsync errors become a message and an exit code:
-2 = fix your config, 3 = the API failed, 4 = the destination failed.
+1 = unexpected (a bug), 2 = fix your config, 3 = the API failed, 4 = the destination failed,
+130 = interrupted. Every error is one message on stderr, never a traceback (``--verbose``
+shows the traceback of unexpected errors).
+
+Output rules: results go to stdout, warnings, errors and progress to stderr. The live progress
+display is drawn only on a terminal; piped output keeps whole lines (no wrapping, no truncated
+table cells) so it can be grepped. Log records become one short line each: restsync's from
+WARNING, dlt's from ERROR (``--verbose``: both from INFO); httpx, httpcore and uvicorn, which
+log every request, only from WARNING.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -31,28 +45,237 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
 
 EXIT_CODES: list[tuple[type[RestSyncError], int]] = [
     (ConfigError, 2),
     (APIError, 3),
     (LoadError, 4),
 ]
+EXIT_UNEXPECTED = 1
+EXIT_INTERRUPTED = 130
+
+# Wide enough that no message line wraps and no table cell is cut when output is piped.
+_PIPE_WIDTH = 1000
+# Loggers that log every request at INFO: a sync makes thousands.
+_CHATTY_LOGGERS = ("httpx", "httpcore", "uvicorn", "uvicorn.error", "uvicorn.access")
+
+_CREDENTIALS_EXAMPLES = {
+    "postgres": "postgresql://user:password@host:5432/database",
+    "motherduck": "md:///database?token=...",
+}
 
 ConfigArg = Annotated[
     str, typer.Argument(help="A built-in connector name (see `restsync connectors`) or a file.")
 ]
 
 
+@dataclass
+class _Settings:
+    verbose: bool = False
+
+
+_settings = _Settings()
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A console on the current stdout or stderr (looked up now, so tests capturing either
+    see the output): terminal width on a terminal, unlimited width otherwise."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else _PIPE_WIDTH
+    return Console(file=stream, width=width, highlight=False)
+
+
+def _say(text: str, *, stderr: bool = False, style: str = "", prefix: str = "") -> None:
+    """One message line; ``text`` is printed literally (never read as rich markup)."""
+    head = f"[{style}]{prefix}[/] " if style and prefix else (f"{prefix} " if prefix else "")
+    _console(stderr=stderr).print(f"{head}{escape(text)}", soft_wrap=True)
+
+
+def _warn(text: str) -> None:
+    _say(text, stderr=True, style="yellow", prefix="warning:")
+
+
+def _print_notes(notes: list[str], *, stderr: bool = False) -> None:
+    """Notes are ``resource: message``; one line per distinct message, naming its resources,
+    so nine resources making the same decision do not print nine lines."""
+    grouped: dict[str, list[str]] = {}
+    for note in notes:
+        resource, sep, message = note.partition(": ")
+        if sep:
+            grouped.setdefault(message, []).append(resource)
+        else:
+            grouped.setdefault(note, [])
+    for message, resources in grouped.items():
+        where = f"{', '.join(resources)}: " if resources else ""
+        _say(f"{where}{message}", stderr=stderr, style="dim", prefix="note:")
+
+
+class _LogLine(logging.Handler):
+    """Log records as one line each on stderr, each distinct line once. dlt's warnings run to
+    a dozen lines of advice for library users and repeat per batch; on a command line the
+    first paragraph, once, is what matters."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self._seen: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            first = record.getMessage().strip().split("\n\n", 1)[0]
+            line = " ".join(first.split())
+            if line in self._seen:
+                return
+            self._seen.add(line)
+            style = "yellow" if record.levelno >= logging.WARNING else "dim"
+            _say(
+                line, stderr=True, style=style, prefix=f"{record.name} {record.levelname.lower()}:"
+            )
+        except Exception:
+            self.handleError(record)
+
+
+def _setup_logging(*, verbose: bool) -> None:
+    """restsync's warnings are shown; dlt's only from ERROR up, because they advise on dlt
+    code (resource decorators, log levels) a command-line user does not write. ``verbose``
+    shows both from INFO up."""
+    levels = {
+        "restsync": logging.INFO if verbose else logging.WARNING,
+        "dlt": logging.INFO if verbose else logging.ERROR,
+    }
+    for name, level in levels.items():
+        logger = logging.getLogger(name)
+        # dlt reuses the first handler it finds on its logger (and only sets its formatter),
+        # so ours must be the only one, also when dlt already set up its own in this process;
+        # dlt also resets its logger's level from its runtime config: the handler's level holds
+        for old in list(logger.handlers):
+            logger.removeHandler(old)
+        logger.addHandler(_LogLine(level))
+        logger.propagate = False
+        logger.setLevel(level)
+    if verbose:
+        os.environ["RUNTIME__LOG_LEVEL"] = "INFO"
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _describe(exc: RestSyncError, destination: str | None) -> str:
+    """The message for ``exc``; dlt's missing-configuration report (every provider and key it
+    tried, for every field) is replaced by what to set."""
+    if isinstance(exc, LoadError) and destination:
+        from dlt.common.configuration.exceptions import ConfigFieldMissingException
+
+        missing = _find_cause(exc, ConfigFieldMissingException)
+        if isinstance(missing, ConfigFieldMissingException):
+            example = _CREDENTIALS_EXAMPLES.get(destination, "")
+            return (
+                f"destination {destination!r} is not configured: missing "
+                f"{', '.join(missing.fields)}. Set DESTINATION__{destination.upper()}__CREDENTIALS"
+                f"{f' (e.g. {example})' if example else ''} or add [destination.{destination}] "
+                f"credentials to .dlt/secrets.toml; see "
+                f"https://dlthub.com/docs/dlt-ecosystem/destinations/{destination}"
+            )
+    return str(exc)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    _say(message, stderr=True, style="bold red", prefix="error:")
+    return typer.Exit(code)
+
+
 @contextmanager
-def _errors() -> Iterator[None]:
+def _errors(*, destination: str | None = None) -> Iterator[None]:
+    """Turn whatever escapes a command into one message on stderr and an exit code."""
     try:
         yield
+    except (typer.Exit, typer.Abort):
+        raise
     except RestSyncError as exc:
-        code = next((c for kind, c in EXIT_CODES if isinstance(exc, kind)), 1)
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
-        raise typer.Exit(code) from None
+        code = next((c for kind, c in EXIT_CODES if isinstance(exc, kind)), EXIT_UNEXPECTED)
+        raise _fail(_describe(exc, destination), code) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted", EXIT_INTERRUPTED) from None
+    except Exception as exc:
+        if _settings.verbose:
+            raise
+        first = str(exc).strip().split("\n\n", 1)[0]
+        raise _fail(
+            f"unexpected {type(exc).__name__}: {' '.join(first.split())}\n"
+            "  this is a bug in restsync: rerun with --verbose for the traceback and report it",
+            EXIT_UNEXPECTED,
+        ) from None
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+class _SecretAnswers(Mapping[str, str]):
+    """Answers every ``{"secret": NAME}`` reference of a config with ``value(NAME)`` and
+    remembers the names asked for (to report them, or to print made-up ones)."""
+
+    def __init__(self, value: Callable[[str], str]) -> None:
+        self._value = value
+        self.asked: dict[str, str] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self.asked:
+            self.asked[key] = self._value(key)
+        return self.asked[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.asked)
+
+    def __len__(self) -> int:
+        return len(self.asked)
+
+
+def _demo_value(name: str) -> str:
+    return f"demo-{name}"
+
+
+def _secret_is_set(name: str) -> bool:
+    import dlt
+    from dlt.common.exceptions import DltException
+
+    try:
+        dlt.secrets[name]
+    except (KeyError, DltException):
+        return False
+    return True
+
+
+def demo_secrets(name: str) -> dict[str, str]:
+    """Made-up secret values for running built-in connector ``name`` against its emulator."""
+    return {key: _demo_value(key) for key in connectors.get(name).secrets}
+
+
+def _emulated_config(name: str) -> tuple[SourceConfig, dict[str, str]]:
+    """The config to emulate and the made-up secrets it uses: every secret reference (of a
+    built-in connector or a file) is answered with a demo value, never a real secret."""
+    answers = _SecretAnswers(_demo_value)
+    return load_config(name, secrets=answers), dict(answers.asked)
+
+
+# --- run --------------------------------------------------------------------------------------
 
 
 def _with_limits(
@@ -77,6 +300,28 @@ def _with_limits(
     return config.model_copy(update={"client": config.client.model_copy(update={"limits": limits})})
 
 
+def _check_destination(name: str) -> None:
+    """Fail before any request when dlt does not know destination ``name``."""
+    if name == "duckdb":
+        return
+    import dlt
+    from dlt.common.destination import Destination
+    from dlt.common.destination.exceptions import UnknownDestinationModule
+
+    try:
+        Destination.from_reference(name)
+    except UnknownDestinationModule:
+        known = [d for d in dlt.destinations.__all__ if d != "destination"]
+        close = get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(
+            f"unknown destination {name!r}{hint}; use one of {', '.join(sorted(known))}, "
+            f"or a named destination with [destination.{name}] destination_type set in "
+            ".dlt/config.toml",
+            location="--destination",
+        ) from None
+
+
 class _ProgressDisplay:
     """One line per resource: pages, records, retries; only on a terminal."""
 
@@ -95,31 +340,58 @@ class _ProgressDisplay:
     def __call__(self, event: ProgressEvent) -> None:
         task = self.tasks.get(event.resource)
         if task is None:
-            task = self.progress.add_task(event.resource, total=None, pages=0, records=0, retries=0)
+            task = self.progress.add_task(
+                escape(event.resource), total=None, pages=0, records=0, retries=0
+            )
             self.tasks[event.resource] = task
         if event.kind == "page":
             self.progress.update(task, pages=event.pages, records=event.records)
         elif event.kind in ("retry", "throttle"):
-            retries = self.progress.tasks[self.tasks[event.resource]].fields["retries"] + 1
+            retries = self.progress.tasks[task].fields["retries"] + 1
             self.progress.update(task, retries=retries)
         elif event.kind == "done":
             self.progress.update(
                 task, total=1, completed=1, pages=event.pages, records=event.records
             )
-        elif event.kind == "info":
-            self.progress.console.print(f"[dim]{event.resource}: {event.message}[/]")
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[ProgressEvent], None] | None]:
+    """A live progress display on stderr when it is a terminal, else nothing."""
+    console = _console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    display = _ProgressDisplay(console)
+    with display.progress:
+        yield display
 
 
 def _print_result(result: SyncResult, seconds: float) -> None:
-    table = Table(title=f"{result.dataset} -> {result.destination}", title_justify="left")
+    table = Table(title=escape(f"{result.dataset} -> {result.destination}"), title_justify="left")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, rows in result.tables.items():
-        table.add_row(name, f"{rows:,}")
+        table.add_row(escape(name), f"{rows:,}")
+    out = _console()
     out.print(table)
-    for note in result.notes:
-        out.print(f"[dim]note: {note}[/]")
-    out.print(f"loaded in {seconds:.1f}s into [bold]{result.location}[/]")
+    _print_notes(result.notes)
+    out.print(f"loaded in {seconds:.1f}s into [bold]{escape(result.location)}[/]", soft_wrap=True)
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Show INFO logs of restsync and dlt, and tracebacks of unexpected errors.",
+        ),
+    ] = False,
+) -> None:
+    _settings.verbose = verbose
+    _setup_logging(verbose=verbose)
 
 
 @app.command()
@@ -143,21 +415,20 @@ def run(
         int | None, typer.Option(help="Most pages of one resource in flight (default 8).")
     ] = None,
 ) -> None:
-    """Sync an API into a destination. Secrets come from environment variables or
-    .dlt/secrets.toml, the way dlt resolves them."""
-    with _errors():
+    """Sync an API into a destination (DuckDB file by default).
+
+    Secrets come from environment variables or .dlt/secrets.toml, the way dlt resolves them;
+    destination credentials too (e.g. DESTINATION__POSTGRES__CREDENTIALS).
+    """
+    with _errors(destination=destination):
         source = _with_limits(
             load_config(config, base_url=base_url), max_in_flight, rps, page_window
         )
+        _check_destination(destination)
         for warning in lint(source):
-            err.print(f"[yellow]warning:[/] {warning}")
+            _warn(warning)
         started = time.perf_counter()
-        with ExitStack() as stack:
-            on_event = None
-            if err.is_terminal:
-                display = _ProgressDisplay(err)
-                stack.enter_context(display.progress)
-                on_event = display
+        with _progress() as on_event:
             result = sync(
                 source,
                 destination=destination,
@@ -168,52 +439,70 @@ def run(
         _print_result(result, time.perf_counter() - started)
 
 
+# --- check, connectors ------------------------------------------------------------------------
+
+
 @app.command()
 def check(config: ConfigArg) -> None:
-    """Validate a config and show what it would sync, without any request."""
+    """Validate a config and show what it would sync, without any request.
+
+    Secrets need not be set; the ones that are not are listed as warnings.
+    """
     with _errors():
-        source = load_config(config)
-        table = Table(title=f"{source.name}: {source.client.base_url}", title_justify="left")
+        answers = _SecretAnswers(lambda name: "<not checked>")
+        source = load_config(config, secrets=answers)
+        table = Table(
+            title=escape(f"{source.name}: {source.client.base_url}"), title_justify="left"
+        )
         for column in ("resource", "path", "paginator", "selector", "write", "primary key"):
             table.add_column(column)
         for resource in source.resources:
             paginator = resource.endpoint.paginator or source.client.paginator
             selector = resource.endpoint.data_selector
             table.add_row(
-                resource.name,
-                resource.endpoint.path,
-                paginator.type if paginator else "auto",
-                ".".join(selector) if isinstance(selector, tuple) else (selector or "auto"),
-                str(resource.write_disposition),
-                str(resource.primary_key or "-"),
+                *(
+                    escape(cell)
+                    for cell in (
+                        resource.name,
+                        resource.endpoint.path,
+                        paginator.type if paginator else "auto",
+                        ".".join(selector) if isinstance(selector, tuple) else (selector or "auto"),
+                        str(resource.write_disposition),
+                        str(resource.primary_key or "-"),
+                    )
+                )
             )
-        out.print(table)
+        _console().print(table)
         warnings = lint(source)
+        for name in answers:
+            if not _secret_is_set(name):
+                env_name = name.upper().replace(".", "__")
+                warnings.append(
+                    f"secret {name!r} is not set; `restsync run` needs it: export "
+                    f'{env_name}=... or add {name} = "..." to .dlt/secrets.toml'
+                )
         for warning in warnings:
-            out.print(f"[yellow]warning:[/] {warning}")
-        out.print("config is valid" + (f" ({len(warnings)} warnings)" if warnings else ""))
+            _say(warning, style="yellow", prefix="warning:")
+        count = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
+        _say(f"config is valid{count}")
 
 
 @app.command("connectors")
 def list_connectors() -> None:
     """List the built-in connectors, their resources and the secrets they need."""
-    table = Table(show_lines=True)
-    for column in ("connector", "description", "resources", "secrets"):
-        table.add_column(column)
+    out = _console()
     for name in connectors.names():
         connector = connectors.get(name)
-        table.add_row(
-            name,
-            connector.description,
-            ", ".join(connector.resource_names),
-            "\n".join(f"{key}: {what}" for key, what in connector.secrets.items()),
-        )
-    out.print(table)
+        out.print(f"[bold]{escape(name)}[/]: {escape(connector.description)}", soft_wrap=True)
+        out.print(f"  resources: {escape(', '.join(connector.resource_names))}", soft_wrap=True)
+        for key, what in connector.secrets.items():
+            env_name = key.upper()
+            out.print(
+                f"  secret {escape(key)} ({escape(env_name)}): {escape(what)}", soft_wrap=True
+            )
 
 
-def demo_secrets(name: str) -> dict[str, str]:
-    """Made-up secret values for running a connector against its emulator."""
-    return {key: f"demo-{key}" for key in connectors.get(name).secrets}
+# --- emulate, demo ----------------------------------------------------------------------------
 
 
 def emulator_options(name: str, **overrides: Any) -> EmulatorOptions:
@@ -221,11 +510,6 @@ def emulator_options(name: str, **overrides: Any) -> EmulatorOptions:
     settings = dict(connectors.get(name).emulator) if name in connectors.names() else {}
     settings.update({k: v for k, v in overrides.items() if v is not None})
     return EmulatorOptions(**settings)
-
-
-def _emulated_config(name: str) -> SourceConfig:
-    secrets = demo_secrets(name) if name in connectors.names() else None
-    return load_config(name, secrets=secrets)
 
 
 @app.command()
@@ -244,9 +528,12 @@ def emulate(
         int | None, typer.Option(help="Change some records (to try merges).")
     ] = None,
 ) -> None:
-    """Serve a fake of the API a config describes, on 127.0.0.1, until Ctrl-C."""
+    """Serve a fake of the API a config describes, on 127.0.0.1, until Ctrl-C.
+
+    Secrets are made up (printed at start): send them to the fake API.
+    """
     with _errors():
-        source = _emulated_config(config)
+        source, secrets = _emulated_config(config)
         options = emulator_options(
             config,
             records=records,
@@ -256,11 +543,15 @@ def emulate(
             generation=generation,
         )
         with serve(source, options, port=port) as running:
-            out.print(f"emulating [bold]{source.name}[/] at [bold]{running.url}[/]")
-            if config in connectors.names():
-                for key, value in demo_secrets(config).items():
-                    out.print(f"  secret {key} = {value}")
+            out = _console()
+            out.print(
+                f"emulating [bold]{escape(source.name)}[/] at [bold]{escape(running.url)}[/]",
+                soft_wrap=True,
+            )
+            for key, value in secrets.items():
+                out.print(f"  secret {escape(key)} = {escape(value)}", soft_wrap=True)
             out.print("Ctrl-C to stop")
+            out.file.flush()
             try:
                 while True:
                     time.sleep(3600)
@@ -277,25 +568,28 @@ def demo(
     """Sync every built-in connector from its bundled emulator into a local DuckDB file."""
     with _errors():
         summary = Table(title="restsync demo", title_justify="left")
-        for column in ("dataset", "table", "rows"):
-            summary.add_column(column)
+        summary.add_column("dataset")
+        summary.add_column("table")
+        summary.add_column("rows", justify="right")
         for name in connectors.names():
-            source = _emulated_config(name)
+            source, _ = _emulated_config(name)
             with serve(source, emulator_options(name)) as running:
-                out.print(f"syncing [bold]{name}[/] from the emulator at {running.url}")
-                result = sync(
-                    source,
-                    base_url=running.url,
-                    dataset=name,
-                    duckdb_file=duckdb_file,
-                    pipeline_name=f"restsync_demo_{name}",
-                )
+                _say(f"syncing {name} from the emulator at {running.url}", stderr=True)
+                with _progress() as on_event:
+                    result = sync(
+                        source,
+                        base_url=running.url,
+                        dataset=name,
+                        duckdb_file=duckdb_file,
+                        pipeline_name=f"restsync_demo_{name}",
+                        on_event=on_event,
+                    )
             for table, rows in result.tables.items():
-                summary.add_row(name, table, f"{rows:,}")
-            for note in result.notes:
-                out.print(f"[dim]note: {note}[/]")
+                summary.add_row(escape(name), escape(table), f"{rows:,}")
+            _print_notes(result.notes, stderr=True)
+        out = _console()
         out.print(summary)
-        out.print(f"DuckDB file: [bold]{duckdb_file.resolve()}[/]")
+        out.print(f"DuckDB file: [bold]{escape(str(duckdb_file.resolve()))}[/]", soft_wrap=True)
 
 
 def main() -> None:
