@@ -1,9 +1,9 @@
 """The ``restsync`` command: thin commands over the library, one library call each.
 
-This is the only place where restsync errors become a message and an exit code:
-1 = unexpected (a bug), 2 = fix your config, 3 = the API failed, 4 = the destination failed,
-130 = interrupted. Every error is one message on stderr, never a traceback (``--verbose``
-shows the traceback of unexpected errors).
+This is the only place where restsync errors become a message and an exit code: 2 = fix your
+config, 3 = the API failed, 4 = the destination failed, 130 = interrupted, 1 = anything else
+(the message says what). Every error is one message on stderr, never a traceback
+(``--verbose`` shows the traceback of unexpected errors).
 
 Output rules: results go to stdout, warnings, errors and progress to stderr. The live progress
 display is drawn only on a terminal; piped output keeps whole lines (no wrapping, no truncated

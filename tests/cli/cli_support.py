@@ -1,0 +1,47 @@
+"""Shared pieces of the command-line tests: the ``invoke`` fixture's type, the marks of log
+floods, and a seed-shaped config file that names its secret."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import Result
+
+Invoke = Callable[..., Result]
+
+# What leaks when logging is left to the libraries: httpx logs every request at INFO, and
+# dlt's own handler formats records as "time|[LEVEL]|pid|thread|dlt|file|function:line|msg".
+CHATTY_LOG_MARKS = ("HTTP Request:", "|[WARNING]|", "|[INFO]|", "Traceback")
+
+# Seed 000 as a config file: the secret is a {secret: NAME} reference, resolved by dlt from
+# the environment (API_KEY); the selector is the seed's literal [] (auto-detected).
+SALES_ENGAGEMENT_YAML = """\
+client:
+  base_url: https://api.example.com/api/v1/
+  auth: {type: api_key, name: X-API-KEY, api_key: {secret: api_key}, location: header}
+resource_defaults: {primary_key: id, write_disposition: merge}
+resources:
+  - name: campaigns
+    endpoint:
+      path: /campaigns
+      data_selector: [data, campaigns]
+      paginator: {type: single_page}
+  - name: prospects
+    endpoint:
+      path: /prospects
+      data_selector: []
+      paginator: {type: page_number, page_param: page, start_from_page: 1}
+"""
+
+
+def write_sales_config(folder: Path) -> Path:
+    path = folder / "sales.yaml"
+    path.write_text(SALES_ENGAGEMENT_YAML, encoding="utf-8")
+    return path
+
+
+def assert_quiet(output: str) -> None:
+    """No library log flood and no traceback in ``output``."""
+    leaked = [mark for mark in CHATTY_LOG_MARKS if mark in output]
+    assert not leaked, f"{leaked} in output:\n{output}"

@@ -1,0 +1,181 @@
+"""``restsync connectors`` and ``restsync check``, every command's ``--help``, and the README
+documenting every command."""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+import pytest
+import typer
+from cli_support import Invoke
+
+from restsync import connectors
+from restsync.cli import app
+from support import REPO
+
+COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_the_app_registers_the_documented_commands() -> None:
+    assert COMMANDS == ["check", "connectors", "demo", "emulate", "run"]
+
+
+def test_connectors_lists_each_connector_with_resources_and_secrets(invoke: Invoke) -> None:
+    result = invoke("connectors")
+
+    assert result.exit_code == 0, result.output
+    assert connectors.names() == ["crm", "sales_engagement"]
+    lines = result.stdout.splitlines()
+    for name in connectors.names():
+        connector = connectors.get(name)
+        assert any(line.startswith(f"{name}: {connector.description}") for line in lines)
+        # the whole list on one line, no name cut short: piped output is read by scripts
+        assert f"resources: {', '.join(connector.resource_names)}" in result.stdout
+        for key, what in connector.secrets.items():
+            assert f"secret {key} ({key.upper()}): {what}" in result.stdout
+
+
+def test_check_crm_shows_resources_and_warns_about_the_shared_path(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ACCESS_TOKEN", raising=False)
+    result = invoke("check", "crm")
+
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
+    assert list(rows) == connectors.get("crm").resource_names
+    assert "/opportunity_lines" in rows["documents"]
+    assert "/opportunityhistories" in rows["opportunity_histories"]
+    assert "list.*.record" in rows["accounts"]
+    assert "page_number" in rows["accounts"]
+    warning = next(line for line in result.stdout.splitlines() if "both read" in line)
+    assert warning.startswith("warning: resources 'documents' and 'opportunity_lines'")
+    assert warning.endswith("both read /opportunity_lines: both tables will hold the same rows")
+    # no secret is needed to check a config; the missing one is named with the fix
+    assert (
+        "warning: secret 'access_token' is not set; `restsync run` needs it: "
+        "export ACCESS_TOKEN=..." in result.stdout
+    )
+    assert re.search(r"^config is valid \(\d+ warnings\)$", result.stdout, re.M)
+
+
+def test_check_does_not_warn_about_a_secret_that_is_set_nor_show_it(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("API_KEY", "value-that-must-not-show")
+    result = invoke("check", "sales_engagement")
+
+    assert result.exit_code == 0, result.output
+    assert "campaigns" in result.stdout
+    assert "prospects" in result.stdout
+    assert "secret" not in result.stdout
+    assert "value-that-must-not-show" not in result.output
+    assert result.stdout.splitlines()[-1] == "config is valid"
+
+
+BAD_CONFIGS = [
+    (
+        "bad.yaml",
+        "client:\n  base_url: http://x\nresources:\n  - name: a\n    endpoint:\n"
+        "      path: /a\n      paginator: {type: page_numbr}\n",
+        [
+            "error: resources[0].endpoint.paginator.type: unknown paginator type 'page_numbr' "
+            "(did you mean 'page_number'?)",
+            "(in bad.yaml)",
+        ],
+    ),
+    (
+        "bad.yaml",
+        "client:\n  base_url: http://x\nresources:\n  - name: [a\n",
+        ["error: bad.yaml:5: invalid YAML"],
+    ),
+    (
+        "bad.json",
+        '{"client": {"base_url": "http://x"}, "resources": [{"name": "a", "endpoint": 7}]}',
+        ["error: resources[0].endpoint", "(in bad.json)"],
+    ),
+    (
+        "bad.yaml",
+        "- just\n- a list\n",
+        ["error: bad.yaml: a config file must hold a mapping with 'client' and 'resources'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), BAD_CONFIGS, ids=["typo", "yaml", "json", "not-a-mapping"]
+)
+def test_check_of_a_broken_config_exits_2_with_the_location(
+    invoke: Invoke, tmp_path: Path, name: str, text: str, expected: list[str]
+) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    result = invoke("check", name)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    for part in expected:
+        assert part in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.output
+
+
+MISSING = [
+    ("missing.yaml", "error: missing.yaml: config file not found"),
+    # square brackets in user text must not be read as rich markup and vanish
+    ("conf[dev]/missing.yaml", "error: conf[dev]/missing.yaml: config file not found"),
+    ("crn", "error: 'crn' is neither a config file nor a built-in connector"),
+]
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"), MISSING, ids=["file", "brackets-in-path", "unknown-connector"]
+)
+@pytest.mark.parametrize("command", ["check", "run", "emulate"])
+def test_a_config_that_does_not_exist_exits_2(
+    invoke: Invoke, command: str, config: str, expected: str
+) -> None:
+    result = invoke(command, config)
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(expected), result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_emulate_on_a_port_in_use_says_so(invoke: Invoke) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = invoke("emulate", "crm", "--port", str(port))
+
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "port 0 for any free one" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS], ids=["restsync", *COMMANDS])
+def test_every_command_has_help(invoke: Invoke, command: str) -> None:
+    result = invoke(*([command] if command else []), "--help")
+
+    assert result.exit_code == 0
+    assert f"Usage: restsync {command}".rstrip() in result.stdout
+    if not command:
+        for name in COMMANDS:
+            assert re.search(rf"│ {name}\s+\S", result.stdout), name
+
+
+def test_no_arguments_shows_help(invoke: Invoke) -> None:
+    result = invoke()
+
+    assert "Usage: restsync" in result.output
+    assert "connectors" in result.output
+
+
+def test_readme_documents_every_command() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+
+    undocumented = [name for name in COMMANDS if f"restsync {name}" not in readme]
+    assert not undocumented, f"README.md does not mention: {undocumented}"
