@@ -130,6 +130,37 @@ class Recorder:
         ]
 
 
+class BreakPage:
+    """ASGI middleware: requests whose path ends with ``path_suffix`` and whose query holds
+    ``param=value`` get an HTML maintenance page (200) instead of the API's answer, while
+    ``broken`` is true; everything else goes to ``app``."""
+
+    def __init__(self, app: Any, path_suffix: str, param: str, value: str) -> None:
+        self.app = app
+        self.path_suffix = path_suffix
+        self.pair = (param, value)
+        self.broken = True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.broken and scope["type"] == "http" and scope["path"].endswith(self.path_suffix):
+            params = parse_qsl(scope["query_string"].decode("latin-1"))
+            if self.pair in params:
+                body = b"<html><body>Down for maintenance</body></html>"
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [
+                            (b"content-type", b"text/html"),
+                            (b"content-length", b"%d" % len(body)),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 def query(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     with duckdb.connect(str(db), read_only=True) as connection:
         return connection.execute(sql, list(params)).fetchall()
