@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -175,6 +176,19 @@ def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException 
     return None
 
 
+def _missing_fields(traces: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Dotted names of the fields dlt could not resolve (``credentials.password``)."""
+    names: list[str] = []
+    for field, field_traces in traces.items():
+        nested = [t for t in field_traces if hasattr(t, "traces") and hasattr(t, "spec_name")]
+        if nested:
+            for trace in nested:
+                names.extend(_missing_fields(trace.traces, f"{prefix}{field}."))
+        else:
+            names.append(f"{prefix}{field}")
+    return list(dict.fromkeys(names))
+
+
 def _describe(exc: RestSyncError, destination: str | None) -> str:
     """The message for ``exc``; dlt's missing-configuration report (every provider and key it
     tried, for every field) is replaced by what to set."""
@@ -186,7 +200,7 @@ def _describe(exc: RestSyncError, destination: str | None) -> str:
             example = _CREDENTIALS_EXAMPLES.get(destination, "")
             return (
                 f"destination {destination!r} is not configured: missing "
-                f"{', '.join(missing.fields)}. Set DESTINATION__{destination.upper()}__CREDENTIALS"
+                f"{', '.join(_missing_fields(missing.traces))}. Set DESTINATION__{destination.upper()}__CREDENTIALS"
                 f"{f' (e.g. {example})' if example else ''} or add [destination.{destination}] "
                 f"credentials to .dlt/secrets.toml; see "
                 f"https://dlthub.com/docs/dlt-ecosystem/destinations/{destination}"
@@ -278,6 +292,13 @@ def _emulated_config(name: str) -> tuple[SourceConfig, dict[str, str]]:
 # --- run --------------------------------------------------------------------------------------
 
 
+_LIMIT_OPTIONS = {
+    "max_in_flight": "--max-in-flight",
+    "requests_per_second": "--rps",
+    "page_window": "--page-window",
+}
+
+
 def _with_limits(
     config: SourceConfig,
     max_in_flight: int | None,
@@ -296,7 +317,15 @@ def _with_limits(
     if not updates:
         return config
     merged = {**config.client.limits.model_dump(), **updates}
-    limits = type(config.client.limits).model_validate(merged)
+    try:
+        limits = type(config.client.limits).model_validate(merged)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        option = _LIMIT_OPTIONS.get(str(problem["loc"][0]), "limits")
+        raise ConfigError(
+            f"{problem['msg'][0].lower()}{problem['msg'][1:]}, got {problem['input']!r}",
+            location=option,
+        ) from None
     return config.model_copy(update={"client": config.client.model_copy(update={"limits": limits})})
 
 
@@ -320,6 +349,19 @@ def _check_destination(name: str) -> None:
             ".dlt/config.toml",
             location="--destination",
         ) from None
+
+
+def _check_duckdb_file(duckdb_file: Path, datasets: list[str]) -> None:
+    """Fail before any request when a dataset is named like the DuckDB file: DuckDB calls the
+    database after the file's stem and then cannot tell ``name.table`` apart."""
+    catalog = duckdb_file.stem.lower()
+    for dataset in datasets:
+        if dataset.lower() == catalog:
+            raise ConfigError(
+                f"dataset {dataset!r} has the name of the DuckDB file {str(duckdb_file)!r}, "
+                "which DuckDB cannot tell apart; choose another --dataset or --duckdb-file",
+                location="--dataset",
+            )
 
 
 class _ProgressDisplay:
@@ -425,6 +467,8 @@ def run(
             load_config(config, base_url=base_url), max_in_flight, rps, page_window
         )
         _check_destination(destination)
+        if destination == "duckdb":
+            _check_duckdb_file(duckdb_file, [dataset or source.name])
         for warning in lint(source):
             _warn(warning)
         started = time.perf_counter()
@@ -567,6 +611,7 @@ def demo(
 ) -> None:
     """Sync every built-in connector from its bundled emulator into a local DuckDB file."""
     with _errors():
+        _check_duckdb_file(duckdb_file, connectors.names())
         summary = Table(title="restsync demo", title_justify="left")
         summary.add_column("dataset")
         summary.add_column("table")

@@ -1,0 +1,251 @@
+"""``restsync run <config file> --base-url <emulator>``: the secret comes from the environment
+(the config names it), the data lands in DuckDB or PostgreSQL, and failures are one message
+with the right exit code and never a secret."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import pytest
+from cli_support import Invoke, assert_quiet, write_sales_config
+
+from restsync.config import load_config
+from restsync.emulator import EmulatorOptions, RunningEmulator, serve
+from support import query
+
+SECRET = "s3cret-api-key-4711"
+RECORDS = {"campaigns": 30, "prospects": 230}
+
+
+@pytest.fixture
+def api() -> Iterator[RunningEmulator]:
+    """The sales-engagement API, served over loopback, accepting only ``SECRET``."""
+    config = load_config("sales_engagement", secrets={"api_key": SECRET})
+    with serve(config, EmulatorOptions(records=RECORDS, page_size=50)) as running:
+        yield running
+
+
+def test_run_loads_a_config_file_into_duckdb(
+    invoke: Invoke, api: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("API_KEY", SECRET)
+    config = write_sales_config(tmp_path)
+    db = tmp_path / "out" / "sales_data.duckdb"
+    db.parent.mkdir()
+
+    result = invoke(
+        "run", str(config), "--base-url", api.url, "--duckdb-file", str(db), "--dataset", "sales"
+    )
+
+    assert result.exit_code == 0, result.output
+    for table, count in RECORDS.items():
+        assert query(db, f"SELECT COUNT(*), COUNT(DISTINCT id) FROM sales.{table}") == [
+            (count, count)
+        ]
+        assert f"│ {table} " in result.stdout
+        assert f" {count} │" in result.stdout
+    assert f"into {db.resolve()}" in result.stdout
+    # the seed's empty selector is auto-detected and the run says which path it used
+    assert "note: prospects: no data_selector configured; records found at 'data.prospects'" in (
+        result.stdout
+    )
+    assert SECRET not in result.output
+    assert_quiet(result.output)
+    # not a terminal: no live progress display
+    assert "retries" not in result.stderr
+
+
+def test_verbose_shows_restsync_info_logs_one_line_each(
+    invoke: Invoke, api: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("API_KEY", SECRET)
+    monkeypatch.setenv("RUNTIME__LOG_LEVEL", "WARNING")  # restored after the test
+    config = write_sales_config(tmp_path)
+
+    result = invoke("--verbose", "run", str(config), "--base-url", api.url)
+
+    assert result.exit_code == 0, result.output
+    assert "restsync info: resource 'prospects': no data_selector configured" in result.stderr
+    assert_quiet(result.output)
+    assert SECRET not in result.output
+
+
+def test_run_with_limits_from_the_command_line(
+    invoke: Invoke, api: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("API_KEY", SECRET)
+    config = write_sales_config(tmp_path)
+
+    result = invoke(
+        "run", str(config), "--base-url", api.url, "--max-in-flight", "1", "--page-window", "1"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert api.stats.max_in_flight == 1
+    assert query(tmp_path / "restsync.duckdb", "SELECT COUNT(*) FROM rest_api.prospects") == [
+        (RECORDS["prospects"],)
+    ]
+
+
+FAILURES = [
+    # (environment, extra arguments, exit code, what stderr says)
+    (
+        {"API_KEY": "wrong-key-0815"},
+        [],
+        3,
+        ["error: resource '", "401", "X-API-KEY"],
+    ),
+    (
+        {"API_KEY": None},
+        [],
+        2,
+        ["error: client.auth.api_key: secret 'api_key' is not set: export API_KEY=..."],
+    ),
+    (
+        {"API_KEY": SECRET},
+        ["--destination", "postgress"],
+        2,
+        ["error: --destination: unknown destination 'postgress' (did you mean 'postgres'?)"],
+    ),
+    (
+        {"API_KEY": SECRET, "DESTINATION__POSTGRES__CREDENTIALS": None},
+        ["--destination", "postgres"],
+        4,
+        [
+            "error: destination 'postgres' is not configured: missing credentials.",
+            "credentials.password",
+            "Set DESTINATION__POSTGRES__CREDENTIALS (e.g. postgresql://",
+        ],
+    ),
+    (
+        {"API_KEY": SECRET},
+        ["--max-in-flight", "0"],
+        2,
+        ["error: --max-in-flight: input should be greater than or equal to 1, got 0"],
+    ),
+    (
+        # DuckDB names the database after the file: a schema of that name is ambiguous
+        {"API_KEY": SECRET},
+        ["--duckdb-file", "sales.duckdb", "--dataset", "sales"],
+        2,
+        ["error: --dataset: dataset 'sales' has the name of the DuckDB file 'sales.duckdb'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("env", "extra", "code", "expected"),
+    FAILURES,
+    ids=[
+        "wrong-secret",
+        "no-secret",
+        "unknown-destination",
+        "no-destination-credentials",
+        "bad-limit",
+        "dataset-named-like-the-file",
+    ],
+)
+def test_a_failed_run_is_one_message_and_an_exit_code(
+    invoke: Invoke,
+    api: RunningEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str | None],
+    extra: list[str],
+    code: int,
+    expected: list[str],
+) -> None:
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    config = write_sales_config(tmp_path)
+
+    result = invoke("run", str(config), "--base-url", api.url, *extra)
+
+    assert result.exit_code == code, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    for part in expected:
+        assert part in result.stderr
+    assert result.stdout == ""
+    for value in (SECRET, "wrong-key-0815"):
+        assert value not in result.output
+    assert_quiet(result.output)
+    if code == 2:  # found before any request or write
+        assert api.stats.requests == 0
+        assert not list(tmp_path.glob("*.duckdb"))
+
+
+def test_a_rejected_secret_fails_before_loading_anything(
+    invoke: Invoke, api: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("API_KEY", "wrong-key-0815")
+    config = write_sales_config(tmp_path)
+
+    result = invoke("run", str(config), "--base-url", api.url, "--dataset", "sales")
+
+    assert result.exit_code == 3
+    assert re.search(r"error: resource '(campaigns|prospects)': ", result.stderr)
+    assert f"url: {api.url}" in result.stderr
+    assert api.stats.responses_by_status.get(401, 0) >= 1
+    db = tmp_path / "restsync.duckdb"
+    if db.exists():
+        tables = query(
+            db, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'sales'"
+        )
+        assert ("campaigns",) not in tables
+        assert ("prospects",) not in tables
+
+
+def _with_password(url: str) -> str:
+    """dlt's Postgres credentials require a password; a server that trusts loopback ignores
+    the one given here."""
+    parts = urlsplit(url)
+    if parts.password is not None:
+        return url
+    netloc = f"{parts.username or 'postgres'}:unused@{parts.hostname}:{parts.port or 5432}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@pytest.mark.postgres
+def test_run_loads_into_postgres(
+    invoke: Invoke,
+    api: RunningEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    postgres_url: str,
+) -> None:
+    monkeypatch.setenv("API_KEY", SECRET)
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", _with_password(postgres_url))
+    dataset = f"cli_{uuid.uuid4().hex[:10]}"
+    config = write_sales_config(tmp_path)
+    try:
+        result = invoke(
+            "run",
+            str(config),
+            "--base-url",
+            api.url,
+            "--destination",
+            "postgres",
+            "--dataset",
+            dataset,
+        )
+
+        assert result.exit_code == 0, result.output
+        assert "into postgres" in result.stdout
+        assert not list(tmp_path.glob("*.duckdb"))
+        with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
+            for table, count in RECORDS.items():
+                cursor.execute(f"SELECT COUNT(*), COUNT(DISTINCT id) FROM {dataset}.{table}")
+                assert cursor.fetchone() == (count, count)
+        assert_quiet(result.output)
+    finally:
+        with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {dataset} CASCADE")
