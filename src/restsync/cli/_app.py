@@ -198,9 +198,10 @@ def _describe(exc: RestSyncError, destination: str | None) -> str:
         missing = _find_cause(exc, ConfigFieldMissingException)
         if isinstance(missing, ConfigFieldMissingException):
             example = _CREDENTIALS_EXAMPLES.get(destination, "")
+            fields = ", ".join(_missing_fields(missing.traces))
+            variable = f"DESTINATION__{destination.upper()}__CREDENTIALS"
             return (
-                f"destination {destination!r} is not configured: missing "
-                f"{', '.join(_missing_fields(missing.traces))}. Set DESTINATION__{destination.upper()}__CREDENTIALS"
+                f"destination {destination!r} is not configured: missing {fields}. Set {variable}"
                 f"{f' (e.g. {example})' if example else ''} or add [destination.{destination}] "
                 f"credentials to .dlt/secrets.toml; see "
                 f"https://dlthub.com/docs/dlt-ecosystem/destinations/{destination}"
