@@ -60,7 +60,10 @@ def run_workloads(
     if repeat < 1:
         raise BenchError(f"repeat must be at least 1, got {repeat}")
     chosen = sizes or (QUICK if quick else FULL)
-    console = console or Console()
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # a log file: wide enough for the table
+            console = Console(width=150)
     for key, value in _ENVIRONMENT.items():
         os.environ.setdefault(key, value)
     own_dir = workdir is None

@@ -25,7 +25,7 @@ TINY = Sizes(
     w2_records=2_000,
     w2_dlt_records=1_000,
     w2_page_size=500,
-    w3_records=150,
+    w3_records=100,
     w3_rate=40.0,
     w4_records=2_000,
     w4_page_size=500,
@@ -85,6 +85,8 @@ def test_json_holds_every_workload_with_runs_medians_metrics_and_machine(
     w1 = written["workloads"]["W1"]
     assert w1["medians"]["restsync"]["max_in_flight"] >= 1
     assert w1["medians"]["dlt"]["wall_s"] > 0
+    parse = written["workloads"]["W2"]["medians"]["parse-baseline"]
+    assert parse["json_only_records_per_s"] > parse["records_per_s"] > 0
     w4_run = written["workloads"]["W4"]["runs"][0]
     assert w4_run["rss_mb"] > w4_run["import_rss_mb"] > 0  # measured in its own process
 
