@@ -1,0 +1,136 @@
+"""``restsync emulate`` blocks until Ctrl-C, so it runs as the console script in a child
+process: it prints where it listens and the made-up secrets, answers 401 without them and
+200 with them, and stops cleanly on SIGINT."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cli_support import write_sales_config
+
+STARTUP_TIMEOUT = 30.0
+
+
+@dataclass
+class Emulating:
+    process: subprocess.Popen[str]
+    url: str
+    secrets: dict[str, str]
+    lines: queue.Queue[str]
+
+
+Start = Callable[..., Emulating]
+
+
+def _read_lines(stream: Iterator[str], into: queue.Queue[str]) -> None:
+    for line in stream:
+        into.put(line.rstrip("\n"))
+
+
+@pytest.fixture
+def start_emulator() -> Iterator[Start]:
+    """``start_emulator(*args)`` runs ``restsync emulate *args --port 0`` and waits for its
+    "emulating ... at URL" and secret lines; every child is killed at the end."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str) -> Emulating:
+        script = str(Path(sys.executable).with_name("restsync"))
+        process = subprocess.Popen(
+            [script, "emulate", *args, "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        started.append(process)
+        lines: queue.Queue[str] = queue.Queue()
+        assert process.stdout is not None
+        threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
+        url, secrets = "", {}
+        while True:
+            try:
+                line = lines.get(timeout=STARTUP_TIMEOUT)
+            except queue.Empty:
+                process.kill()
+                pytest.fail(f"emulate printed nothing for {STARTUP_TIMEOUT}s")
+            if found := re.fullmatch(r"emulating \S+ at (http://127\.0\.0\.1:\d+\S*)", line):
+                url = found.group(1)
+            elif found := re.fullmatch(r"  secret (\w+) = (\S+)", line):
+                secrets[found.group(1)] = found.group(2)
+            elif line == "Ctrl-C to stop":
+                break
+        return Emulating(process, url, secrets, lines)
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@dataclass(frozen=True)
+class Case:
+    args: tuple[str, ...]
+    path: str
+    secret: str
+    headers: Callable[[str], dict[str, str]]
+    records: Callable[[Any], list[Any]]
+    count: int
+
+
+CASES = {
+    "connector": Case(
+        ("crm", "--records", "7"),
+        "accounts",
+        "access_token",
+        lambda token: {"Authorization": f"Bearer {token}"},
+        lambda body: [item["record"] for item in body["list"]],
+        7,
+    ),
+    # a config file with a {secret: api_key} reference: the emulator makes a value up
+    "config-file": Case(
+        ("sales.yaml", "--records", "12"),
+        "campaigns",
+        "api_key",
+        lambda token: {"X-API-KEY": token},
+        lambda body: body["data"]["campaigns"],
+        12,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_emulate_serves_the_api_with_made_up_secrets_until_ctrl_c(
+    start_emulator: Start, tmp_path: Path, case: Case
+) -> None:
+    write_sales_config(tmp_path)
+    running = start_emulator(*case.args)
+
+    assert running.secrets == {case.secret: f"demo-{case.secret}"}
+    url = running.url.rstrip("/") + "/" + case.path
+    assert httpx.get(url, timeout=10).status_code == 401
+    answer = httpx.get(url, headers=case.headers(running.secrets[case.secret]), timeout=10)
+    assert answer.status_code == 200
+    assert len(case.records(answer.json())) == case.count
+
+    running.process.send_signal(signal.SIGINT)
+    assert running.process.wait(15) == 0
+    assert running.process.stderr is not None
+    assert "Traceback" not in running.process.stderr.read()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url, timeout=5)
