@@ -1,14 +1,21 @@
 """Shared pieces of the command-line tests: the ``invoke`` fixture's type, the marks of log
-floods, and a seed-shaped config file that names its secret."""
+floods, a seed-shaped config file that names its secret, the installed console script."""
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import Result
 
 Invoke = Callable[..., Result]
+
+# The API the ``api`` fixture serves: sales_engagement accepting only this key.
+SECRET = "s3cret-api-key-4711"
+RECORDS = {"campaigns": 30, "prospects": 230}
 
 # What leaks when logging is left to the libraries: httpx logs every request at INFO, and
 # dlt's own handler formats records as "time|[LEVEL]|pid|thread|dlt|file|function:line|msg".
@@ -45,3 +52,12 @@ def assert_quiet(output: str) -> None:
     """No library log flood and no traceback in ``output``."""
     leaked = [mark for mark in CHATTY_LOG_MARKS if mark in output]
     assert not leaked, f"{leaked} in output:\n{output}"
+
+
+def console_script() -> str:
+    """The ``restsync`` script installed next to the interpreter running the tests."""
+    script = Path(sys.executable).with_name("restsync")
+    found = str(script) if script.is_file() else shutil.which("restsync")
+    if found is None:
+        pytest.fail("the restsync console script is not installed: pip install -e .")
+    return found

@@ -1,5 +1,5 @@
 """Fixtures for the command-line tests: a runner that invokes the real typer app in-process,
-and the logging state the CLI changes put back after each test."""
+a served API to sync from, and the logging state the CLI changes put back after each test."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from cli_support import Invoke
+from cli_support import RECORDS, SECRET, Invoke
 from typer.testing import CliRunner, Result
 
 from restsync.cli import app
+from restsync.config import load_config
+from restsync.emulator import EmulatorOptions, RunningEmulator, serve
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +43,11 @@ def invoke() -> Invoke:
         return runner.invoke(app, list(args), prog_name="restsync", catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def api() -> Iterator[RunningEmulator]:
+    """The sales-engagement API, served over loopback, accepting only ``SECRET``."""
+    config = load_config("sales_engagement", secrets={"api_key": SECRET})
+    with serve(config, EmulatorOptions(records=RECORDS, page_size=50)) as running:
+        yield running

@@ -4,26 +4,14 @@ connectors land in ./restsync.duckdb with every record of their emulators, once.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-from cli_support import Invoke, assert_quiet
+from cli_support import Invoke, assert_quiet, console_script
 
 from restsync import connectors
 from restsync.emulator import EmulatorOptions
 from support import query
-
-
-def _console_script() -> str:
-    """The ``restsync`` script installed next to the interpreter running the tests."""
-    script = Path(sys.executable).with_name("restsync")
-    found = str(script) if script.is_file() else shutil.which("restsync")
-    if found is None:
-        pytest.fail("the restsync console script is not installed: pip install -e .")
-    return found
 
 
 def test_demo_fills_every_table_of_both_connectors(tmp_path: Path) -> None:
@@ -31,7 +19,7 @@ def test_demo_fills_every_table_of_both_connectors(tmp_path: Path) -> None:
     folder.mkdir()
 
     done = subprocess.run(
-        [_console_script(), "demo"],
+        [console_script(), "demo"],
         cwd=folder,
         env=os.environ.copy(),
         capture_output=True,

@@ -9,7 +9,6 @@ import queue
 import re
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from cli_support import write_sales_config
+from cli_support import console_script, write_sales_config
 
 STARTUP_TIMEOUT = 30.0
 
@@ -46,9 +45,8 @@ def start_emulator() -> Iterator[Start]:
     started: list[subprocess.Popen[str]] = []
 
     def start(*args: str) -> Emulating:
-        script = str(Path(sys.executable).with_name("restsync"))
         process = subprocess.Popen(
-            [script, "emulate", *args, "--port", "0"],
+            [console_script(), "emulate", *args, "--port", "0"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -64,7 +62,8 @@ def start_emulator() -> Iterator[Start]:
                 line = lines.get(timeout=STARTUP_TIMEOUT)
             except queue.Empty:
                 process.kill()
-                pytest.fail(f"emulate printed nothing for {STARTUP_TIMEOUT}s")
+                _, errors = process.communicate(timeout=10)
+                pytest.fail(f"emulate did not start within {STARTUP_TIMEOUT}s: {errors}")
             if found := re.fullmatch(r"emulating \S+ at (http://127\.0\.0\.1:\d+\S*)", line):
                 url = found.group(1)
             elif found := re.fullmatch(r"  secret (\w+) = (\S+)", line):

@@ -4,30 +4,20 @@ with the right exit code and never a secret."""
 
 from __future__ import annotations
 
+import os
+import pty
 import re
+import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
-from cli_support import Invoke, assert_quiet, write_sales_config
+from cli_support import RECORDS, SECRET, Invoke, assert_quiet, console_script, write_sales_config
 
-from restsync.config import load_config
-from restsync.emulator import EmulatorOptions, RunningEmulator, serve
+from restsync.emulator import RunningEmulator
 from support import query
-
-SECRET = "s3cret-api-key-4711"
-RECORDS = {"campaigns": 30, "prospects": 230}
-
-
-@pytest.fixture
-def api() -> Iterator[RunningEmulator]:
-    """The sales-engagement API, served over loopback, accepting only ``SECRET``."""
-    config = load_config("sales_engagement", secrets={"api_key": SECRET})
-    with serve(config, EmulatorOptions(records=RECORDS, page_size=50)) as running:
-        yield running
 
 
 def test_run_loads_a_config_file_into_duckdb(
@@ -249,3 +239,38 @@ def test_run_loads_into_postgres(
     finally:
         with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
             cursor.execute(f"DROP SCHEMA IF EXISTS {dataset} CASCADE")
+
+
+def test_on_a_terminal_run_shows_progress_per_resource(
+    api: RunningEmulator, tmp_path: Path
+) -> None:
+    """The console script under a pseudo-terminal draws the live display: a line per
+    resource with its pages and records."""
+    config = write_sales_config(tmp_path)
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [console_script(), "run", str(config), "--base-url", api.url],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+        cwd=tmp_path,
+        env={**os.environ, "API_KEY": SECRET, "COLUMNS": "120", "TERM": "xterm"},
+    )
+    os.close(follower)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert process.wait(60) == 0
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+
+    for table, count in RECORDS.items():
+        assert re.search(rf"{table}\s.*\d+ pages\s+{count} records", screen), screen
+    assert "0 retries" in screen
+    assert SECRET not in screen
