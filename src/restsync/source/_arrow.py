@@ -1,0 +1,166 @@
+"""The fast data path: a page of records becomes one Arrow table that dlt loads as is.
+
+dlt normalises plain dicts row by row in Python (a few thousand rows a second into DuckDB);
+handed Arrow tables it skips that work and writes parquet directly. To keep the tables and
+types the same as dlt's own dict path would make, a page is converted only when that is
+faithful, and otherwise goes to dlt as dicts:
+
+* nested objects are flattened into ``parent__child`` columns, as dlt names them, except those
+  hinted ``json``, which stay one column;
+* a column hinted in the config is cast to the hinted type; an unhinted text column whose first
+  value is an ISO timestamp becomes a timestamp, which is dlt's default ``iso_timestamp``
+  detection, decided once per resource as dlt does;
+* all-null columns are left out, as dlt leaves out columns that received no data;
+* a resource whose first page holds lists goes the dict way for good (dlt turns lists into
+  nested tables), so does any page Arrow cannot type (mixed types in one column) or that does
+  not fit the types decided earlier.
+
+A page that goes the dict way is loaded correctly; it is only slower.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from dlt.common.schema.detections import is_iso_timestamp
+
+from restsync.config import ColumnHint
+
+SEPARATOR = "__"
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+ARROW_TYPES: Mapping[str, pa.DataType] = {
+    "text": pa.string(),
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "bool": pa.bool_(),
+    "timestamp": UTC_TIMESTAMP,
+    "date": pa.date32(),
+}
+
+
+def fast_path_disabled() -> bool:
+    """``RESTSYNC_ARROW=0`` hands dlt plain dicts, e.g. to compare both paths."""
+    return os.environ.get("RESTSYNC_ARROW", "1") == "0"
+
+
+class _Unfaithful(Exception):
+    """This page cannot become an Arrow table with the types dlt would give it."""
+
+
+def _has_list(data_type: pa.DataType) -> bool:
+    if pa.types.is_list(data_type) or pa.types.is_large_list(data_type):
+        return True
+    if pa.types.is_struct(data_type):
+        return any(_has_list(data_type.field(i).type) for i in range(data_type.num_fields))
+    return False
+
+
+def _to_timestamp(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    try:
+        return pc.cast(column, UTC_TIMESTAMP)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
+        return pc.assume_timezone(pc.cast(column, pa.timestamp("us")), "UTC")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise _Unfaithful(str(exc)) from None
+
+
+class ArrowPages:
+    """Converts the pages of one resource, remembering the types decided on earlier pages.
+    ``convert`` returns an Arrow table, or the records unchanged when only dlt's dict path
+    gives the right result."""
+
+    def __init__(self, columns: Mapping[str, ColumnHint] | None) -> None:
+        hints = columns or {}
+        self._json = {name for name, hint in hints.items() if hint.data_type == "json"}
+        self._types: dict[str, pa.DataType] = {
+            name: ARROW_TYPES[hint.data_type]
+            for name, hint in hints.items()
+            if hint.data_type is not None and hint.data_type in ARROW_TYPES
+        }
+        self._decided: set[str] = set(self._types)
+        self._dicts_only = False
+        self._first = True
+
+    def convert(self, records: list[Any]) -> pa.Table | list[Any]:
+        if self._dicts_only or not records:
+            return records
+        first, self._first = self._first, False
+        try:
+            table = pa.Table.from_pylist(records)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+            return records
+        if any(_has_list(field.type) for field in table.schema):
+            if first:
+                self._dicts_only = True
+            return records
+        try:
+            return self._typed(self._flatten(table))
+        except _Unfaithful:
+            return records
+
+    def _flatten(self, table: pa.Table) -> pa.Table:
+        while True:
+            names = table.column_names
+            structs = [
+                i
+                for i, field in enumerate(table.schema)
+                if pa.types.is_struct(field.type) and names[i] not in self._json
+            ]
+            if not structs:
+                return table
+            for index in reversed(structs):
+                name = names[index]
+                column = table.column(index)
+                struct_type = column.type
+                table = table.remove_column(index)
+                for child in reversed(range(struct_type.num_fields)):
+                    child_name = f"{name}{SEPARATOR}{struct_type.field(child).name}"
+                    table = table.add_column(index, child_name, pc.struct_field(column, [child]))
+            names = table.column_names
+
+    def _typed(self, table: pa.Table) -> pa.Table:
+        columns: list[pa.ChunkedArray] = []
+        names: list[str] = []
+        for name, column in zip(table.column_names, table.columns, strict=True):
+            if pa.types.is_null(column.type) or column.null_count == len(column):
+                continue
+            if name in self._json:
+                columns.append(column)
+                names.append(name)
+                continue
+            wanted = self._types.get(name)
+            if wanted is None and name not in self._decided:
+                wanted = self._decide(name, column)
+            needs_cast = wanted is not None and column.type != wanted
+            columns.append(self._cast(column, wanted) if needs_cast else column)
+            names.append(name)
+        return pa.Table.from_arrays(columns, names=names)
+
+    def _decide(self, name: str, column: pa.ChunkedArray) -> pa.DataType | None:
+        """The type of a column seen for the first time, as dlt would infer it."""
+        self._decided.add(name)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            first = column.drop_null()[0].as_py()
+            if is_iso_timestamp(str, first):
+                self._types[name] = UTC_TIMESTAMP
+                return UTC_TIMESTAMP
+        self._types[name] = column.type
+        return column.type
+
+    @staticmethod
+    def _cast(column: pa.ChunkedArray, wanted: pa.DataType) -> pa.ChunkedArray:
+        if wanted == UTC_TIMESTAMP and pa.types.is_string(column.type):
+            return _to_timestamp(column)
+        if pa.types.is_integer(wanted) and pa.types.is_floating(column.type):
+            raise _Unfaithful("floats in an integer column")
+        try:
+            return pc.cast(column, wanted)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise _Unfaithful(str(exc)) from None
