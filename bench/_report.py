@@ -66,6 +66,7 @@ def build_report(
     results: Sequence[WorkloadResult],
     *,
     settings: dict[str, Any],
+    machine: dict[str, Any],
     started: str,
     finished: str,
 ) -> dict[str, Any]:
@@ -80,7 +81,7 @@ def build_report(
         "started_at": started,
         "finished_at": finished,
         "settings": settings,
-        "machine": machine_info(),
+        "machine": machine,
         "ok": not failed,
         "failures": failed,
         "workloads": {

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
-from ._report import build_report, print_results, write_json
+from ._report import build_report, machine_info, print_results, write_json
 from ._server import BenchError, EmulatorServer
 from ._workloads import (
     FULL,
@@ -71,6 +71,7 @@ def run_workloads(
         Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="restsync-bench-"))
     )
     started = _now()
+    machine = machine_info()  # before the runs: the commit measured, not one landing meanwhile
     results: list[WorkloadResult] = []
     try:
         specs = emulator_specs(chosen, workloads)
@@ -101,7 +102,9 @@ def run_workloads(
         "isolate": isolate,
         "sizes": asdict(chosen),
     }
-    report = build_report(results, settings=settings, started=started, finished=_now())
+    report = build_report(
+        results, settings=settings, machine=machine, started=started, finished=_now()
+    )
     if out is not None:
         write_json(report, Path(out))
     print_results(console, results, report)
