@@ -5,7 +5,8 @@ generators, can stay synchronous. Each selected resource gets a bounded queue of
 batches (one batch per page): when dlt falls behind, producers wait, so memory is bounded by
 queue depth and page windows, never by the size of the data. Child resources (endpoint params
 of type ``resolve``) are fed the records of their parent and make one request sequence per
-parent record, several at a time.
+parent record, several at a time. A parent never waits for its consumers (dlt drains one
+resource at a time, so a waiting parent could deadlock it): parents buffer up to their data.
 
 Everything HTTP (auth, retries, limits) is ``restsync.http``'s; which page comes next is
 ``restsync.paginate``'s; where the records sit in a body is ``restsync.select``'s. The engine
@@ -243,12 +244,17 @@ class Engine:
                 parent = self.resources[parent].config.parent
         for name in needed:
             resource = self.resources[name]
-            if name in selected:
-                resource.queue = asyncio.Queue(self._queue_depth)
             parent = resource.config.parent
             if parent is not None:
-                resource.feed = asyncio.Queue(self._queue_depth)
+                resource.feed = asyncio.Queue()
                 self.resources[parent].children.append(resource)
+        # dlt drains one resource at a time and blocks on it: a parent waiting on a full queue
+        # (its own or a child's feed) while dlt waits on another resource that needs the
+        # parent's records would deadlock. So a resource with children never waits (its
+        # buffer is bounded by its data); only leaves are bounded by queue depth
+        for name in selected:
+            resource = self.resources[name]
+            resource.queue = asyncio.Queue(0 if resource.children else self._queue_depth)
         return needed
 
     async def _run(self, needed: set[str]) -> None:
