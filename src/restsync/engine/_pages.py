@@ -100,8 +100,8 @@ async def run_windowed(
     *,
     prefetched: tuple[FetchedPage, ...] = (),
 ) -> int:
-    """Fetch the first page alone, then up to ``window.size`` pages at a time, emitting in page
-    order.
+    """Fetch pages with up to ``window.size`` requests in flight (the first page alone, then
+    twice as many per page emitted up to the window), emitting in page order.
 
     The end is the first page that ``is_last`` says ends the sequence (empty, short, total,
     maximum); requests past a known end are never sent, responses past the end are dropped,
@@ -146,9 +146,11 @@ async def run_windowed(
             if end is not None and emit_index > end:
                 break
             # in flight: at most the window; buffered ahead of the emit point: at most twice
-            # that, so a slow page holds back memory, not just order. The first page goes
-            # alone: it may be refused (bad credentials), be the only page or carry the total
-            room = window.size if emit_index or done else 1
+            # that, so a slow page holds back memory, not just order. The window opens 1, 2,
+            # 4, ... pages as pages come in: the first page may be refused (bad credentials),
+            # be the only page or carry the total, and short sequences (one per parent record
+            # of a child resource) should not spend a whole window past their end
+            room = min(window.size, 1 << min(emit_index, 16))
             while (
                 len(in_flight) < room
                 and next_index - emit_index < 2 * window.size
