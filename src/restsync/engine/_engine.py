@@ -31,7 +31,14 @@ import orjson
 from restsync._exceptions import ResponseError, RestSyncError
 from restsync.config import PageNumberPaginator as PageNumberConfig
 from restsync.config import ResourceConfig, SourceConfig
-from restsync.http import AdaptiveWindow, HttpClient, HttpEvent, RequestSpec, redact_url
+from restsync.http import (
+    AdaptiveWindow,
+    HttpClient,
+    HttpEvent,
+    RequestSpec,
+    redact_text,
+    redact_url,
+)
 from restsync.http import secret_values as config_secrets
 from restsync.paginate import (
     AutoPaginator,
@@ -102,6 +109,24 @@ def parent_field(record: Any, path: str) -> Any:
             return None
         node = node[key]
     return node
+
+
+class _RedactSecrets(logging.Filter):
+    """Masks a config's secrets in log records of the HTTP libraries underneath (httpx logs
+    every request URL at INFO, API keys sent as query parameters included)."""
+
+    LOGGERS = ("httpx", "httpcore")
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_text(message, self._secrets)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
 
 
 class _Resource:
@@ -258,6 +283,16 @@ class Engine:
         return needed
 
     async def _run(self, needed: set[str]) -> None:
+        redact = _RedactSecrets(self._secrets)
+        for name in _RedactSecrets.LOGGERS:
+            logging.getLogger(name).addFilter(redact)
+        try:
+            await self._run_resources(needed)
+        finally:
+            for name in _RedactSecrets.LOGGERS:
+                logging.getLogger(name).removeFilter(redact)
+
+    async def _run_resources(self, needed: set[str]) -> None:
         async with HttpClient(
             self.config.client, transport=self._transport, on_event=self._on_http_event
         ) as http:
