@@ -11,22 +11,30 @@ faithful, and otherwise goes to dlt as dicts:
   value is an ISO timestamp becomes a timestamp, which is dlt's default ``iso_timestamp``
   detection, decided once per resource as dlt does;
 * all-null columns are left out, as dlt leaves out columns that received no data;
+* ``_dlt_load_id`` and ``_dlt_id`` are added as dlt's dict path adds them (dlt's own Arrow path
+  does not unless configured globally), so both kinds of page can share one table;
 * a resource whose first page holds lists goes the dict way for good (dlt turns lists into
-  nested tables), so does any page Arrow cannot type (mixed types in one column) or that does
-  not fit the types decided earlier.
+  nested tables); lists that first appear on a later page are loaded as JSON text,
+  because mixing dict pages into an Arrow resource breaks dlt's merge of nested tables;
+* a page Arrow cannot type (mixed types in one column) or that does not fit the types decided
+  earlier goes the dict way, and dlt's usual variant columns take the odd values.
 
 A page that goes the dict way is loaded correctly; it is only slower.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.common.schema.detections import is_iso_timestamp
+from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
+from dlt.common.storages.load_package import load_package_state
 
 from restsync.config import ColumnHint
 
@@ -60,6 +68,12 @@ def _has_list(data_type: pa.DataType) -> bool:
     return False
 
 
+def _as_json_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A list column as JSON text: its type can then not clash with later pages."""
+    values = [None if v is None else orjson.dumps(v).decode() for v in column.to_pylist()]
+    return pa.chunked_array([pa.array(values, pa.string())])
+
+
 def _to_timestamp(column: pa.ChunkedArray) -> pa.ChunkedArray:
     try:
         return pc.cast(column, UTC_TIMESTAMP)
@@ -69,6 +83,19 @@ def _to_timestamp(column: pa.ChunkedArray) -> pa.ChunkedArray:
         return pc.assume_timezone(pc.cast(column, pa.timestamp("us")), "UTC")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise _Unfaithful(str(exc)) from None
+
+
+def _with_dlt_columns(table: pa.Table) -> pa.Table:
+    """Adds dlt's bookkeeping columns when running inside a dlt extract."""
+    try:
+        load_id = load_package_state()["load_id"]
+    except CurrentLoadPackageStateNotAvailable:
+        return table
+    rows = table.num_rows
+    encoded = base64.b64encode(os.urandom(12 * rows), altchars=b"-_").decode("ascii")
+    ids = pa.array([encoded[i : i + 16] for i in range(0, 16 * rows, 16)], pa.string())
+    table = table.append_column("_dlt_load_id", pa.array([load_id] * rows, pa.string()))
+    return table.append_column("_dlt_id", ids)
 
 
 class ArrowPages:
@@ -96,12 +123,11 @@ class ArrowPages:
             table = pa.Table.from_pylist(records)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
             return records
-        if any(_has_list(field.type) for field in table.schema):
-            if first:
-                self._dicts_only = True
+        if first and any(_has_list(field.type) for field in table.schema):
+            self._dicts_only = True
             return records
         try:
-            return self._typed(self._flatten(table))
+            return _with_dlt_columns(self._typed(self._flatten(table)))
         except _Unfaithful:
             return records
 
@@ -128,7 +154,8 @@ class ArrowPages:
     def _typed(self, table: pa.Table) -> pa.Table:
         columns: list[pa.ChunkedArray] = []
         names: list[str] = []
-        for name, column in zip(table.column_names, table.columns, strict=True):
+        for name, original in zip(table.column_names, table.columns, strict=True):
+            column = _as_json_text(original) if _has_list(original.type) else original
             if pa.types.is_null(column.type) or column.null_count == len(column):
                 continue
             if name in self._json:

@@ -73,9 +73,10 @@ class _SourceRun:
                     self._registered.clear()
 
 
-def coalesce(batches: Iterator[Batch], rows: int = ROWS_PER_ITEM) -> Iterator[Batch]:
+def coalesce(batches: Iterator[Batch], rows: int | None = None) -> Iterator[Batch]:
     """Pages joined into batches of at least ``rows`` records (the last may be smaller): dlt
     spends a fixed time on every item it is handed, which dominates with small pages."""
+    rows = rows or ROWS_PER_ITEM
     pending: Batch = []
     for batch in batches:
         pending.extend(batch)
