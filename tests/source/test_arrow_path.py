@@ -70,24 +70,27 @@ def test_connectors_land_identically_on_both_paths(
         assert arrow[table][1] == dicts[table][1], f"{table}: values differ"
 
 
-RECORDS: list[dict[str, Any]] = [
-    {
-        "id": i,
-        "name": f"n{i}",
-        "seen_at": f"2024-05-{1 + i % 28:02d}T10:00:00Z",
-        "owner": {"id": i * 10, "profile": {"email": f"u{i}@example.com"}},
-        "score": None if i % 3 else 1.5 * i,
-        "empty": None,
-        "tags": ["a", "b"] if i > 150 else None,
-    }
-    for i in range(1, 301)
-]
+def _records(lists_from: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": i,
+            "name": f"n{i}",
+            "seen_at": f"2024-05-{1 + i % 28:02d}T10:00:00Z",
+            "owner": {"id": i * 10, "profile": {"email": f"u{i}@example.com"}},
+            "score": None if i % 3 else 1.5 * i,
+            "empty": None,
+            "tags": ["a", "b"] if i >= lists_from else None,
+        }
+        for i in range(1, 301)
+    ]
 
 
-def _unhinted_app() -> Starlette:
+def _unhinted_app(*, lists_from: int) -> Starlette:
+    records = _records(lists_from)
+
     async def items(request: Request) -> JSONResponse:
         page = int(request.query_params.get("page", "1"))
-        return JSONResponse({"items": RECORDS[(page - 1) * 100 : page * 100]})
+        return JSONResponse({"items": records[(page - 1) * 100 : page * 100]})
 
     return Starlette(routes=[Route("/items", items)])
 
@@ -114,7 +117,7 @@ def _plain_config() -> dict[str, Any]:
 def test_unhinted_nested_timestamps_and_lists_land_identically(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    transport = httpx.ASGITransport(app=_unhinted_app())
+    transport = httpx.ASGITransport(app=_unhinted_app(lists_from=51))
     dicts, arrow = _both_paths(_plain_config(), transport, tmp_path, monkeypatch)
     assert dicts.keys() == arrow.keys() == {"items", "items__tags"}
     for table in dicts:
@@ -128,11 +131,10 @@ def test_unhinted_nested_timestamps_and_lists_land_identically(
 def test_lists_first_seen_on_a_later_item_land_as_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One page per item: the first page (no lists) settles the Arrow way; the later lists
-    land as JSON in the same table instead of a nested table, every record complete, and a
-    second merge run changes nothing."""
-    monkeypatch.setattr("restsync.source._source.ROWS_PER_ITEM", 100)
-    transport = httpx.ASGITransport(app=_unhinted_app())
+    """The first page (no lists) settles the Arrow way; the later lists land as JSON in the
+    same table instead of a nested table, every record complete, and a second merge run
+    changes nothing. Whatever the batching, the first page alone decides."""
+    transport = httpx.ASGITransport(app=_unhinted_app(lists_from=151))
     db = tmp_path / "late.duckdb"
     for _ in range(2):
         sync(_plain_config(), duckdb_file=db, transport=transport)

@@ -92,6 +92,18 @@ class _End:
         self.error = error
 
 
+async def _take(queue: asyncio.Queue[Batch | _End], max_rows: int) -> list[Any]:
+    """The next queued item, then whatever else is queued already, up to ``max_rows`` records
+    or the end."""
+    items: list[Any] = [await queue.get()]
+    rows = 0 if isinstance(items[0], _End) else len(items[0])
+    while rows < max_rows and not queue.empty() and not isinstance(items[-1], _End):
+        item = queue.get_nowait()
+        items.append(item)
+        rows += 0 if isinstance(item, _End) else len(item)
+    return items
+
+
 def join_url(base_url: str, path: str) -> str:
     """dlt's joining: ``path`` is appended to ``base_url`` even when it starts with ``/``."""
     if not path:
@@ -200,21 +212,30 @@ class Engine:
             needed = self._plan(set(selected))
             self._main = asyncio.run_coroutine_threadsafe(self._run(needed), loop)
 
-    def batches(self, name: str) -> Iterator[Batch]:
+    def batches(self, name: str, *, max_rows: int = 0) -> Iterator[Batch]:
         """Record batches of one started resource, in page order; raises what the fetch
-        raised. Blocks while the resource's queue is empty."""
+        raised. Blocks only while nothing is queued: with ``max_rows``, each batch also takes
+        the pages already waiting behind the first, up to about ``max_rows`` records, so a
+        slow consumer gets fewer, larger batches and a fast one never waits to fill one. The
+        first batch is always the first page alone."""
         loop = self._loop
         resource = self.resources[name]
         if loop is None or resource.queue is None:
             raise RuntimeError(f"resource '{name}' was not started")
         queue = resource.queue
+        # the first batch is exactly the first page, so whatever a consumer decides from the
+        # first batch (the Arrow path does) does not depend on timing
+        rows = 0
         while True:
-            item = asyncio.run_coroutine_threadsafe(queue.get(), loop).result()
-            if isinstance(item, _End):
-                if item.error is not None:
-                    raise item.error
+            items = asyncio.run_coroutine_threadsafe(_take(queue, rows), loop).result()
+            rows = max_rows
+            end = items.pop() if isinstance(items[-1], _End) else None
+            if items:
+                yield items[0] if len(items) == 1 else [r for batch in items for r in batch]
+            if end is not None:
+                if end.error is not None:
+                    raise end.error
                 return
-            yield item
 
     def close(self) -> None:
         """Stop every fetch and the loop thread; safe to call more than once."""

@@ -13,7 +13,7 @@ faithful, and otherwise goes to dlt as dicts:
 * all-null columns are left out, as dlt leaves out columns that received no data;
 * ``_dlt_load_id`` and ``_dlt_id`` are added as dlt's dict path adds them (dlt's own Arrow path
   does not unless configured globally), so both kinds of page can share one table;
-* a resource whose first page holds lists goes the dict way for good (dlt turns lists into
+* a resource whose first page (the engine hands it over alone) holds lists goes the dict way for good (dlt turns lists into
   nested tables); lists that first appear on a later page are loaded as JSON text,
   because mixing dict pages into an Arrow resource breaks dlt's merge of nested tables;
 * a page Arrow cannot type (mixed types in one column) or that does not fit the types decided
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -103,8 +103,13 @@ class ArrowPages:
     ``convert`` returns an Arrow table, or the records unchanged when only dlt's dict path
     gives the right result."""
 
-    def __init__(self, columns: Mapping[str, ColumnHint] | None) -> None:
+    def __init__(
+        self, columns: Mapping[str, ColumnHint] | None, primary_key: Iterable[str] = ()
+    ) -> None:
         hints = columns or {}
+        # declared NOT NULL in the Arrow schema too, or dlt warns on every item that the
+        # hints differ; a null that arrives anyway still fails the load at the destination
+        self._not_null = set(primary_key) | {n for n, h in hints.items() if h.nullable is False}
         self._json = {name for name, hint in hints.items() if hint.data_type == "json"}
         self._types: dict[str, pa.DataType] = {
             name: ARROW_TYPES[hint.data_type]
@@ -168,7 +173,11 @@ class ArrowPages:
             needs_cast = wanted is not None and column.type != wanted
             columns.append(self._cast(column, wanted) if needs_cast else column)
             names.append(name)
-        return pa.Table.from_arrays(columns, names=names)
+        fields = [
+            pa.field(name, column.type, nullable=name not in self._not_null)
+            for name, column in zip(names, columns, strict=True)
+        ]
+        return pa.Table.from_arrays(columns, schema=pa.schema(fields))
 
     def _decide(self, name: str, column: pa.ChunkedArray) -> pa.DataType | None:
         """The type of a column seen for the first time, as dlt would infer it."""

@@ -25,7 +25,8 @@ from restsync.engine import Batch, Engine, ProgressEvent
 
 from ._arrow import ArrowPages, fast_path_disabled
 
-#: records per item handed to dlt on the Arrow path; bounds memory at a few MB per resource
+#: most records per item handed to dlt on the Arrow path: dlt spends a fixed time on every
+#: item, which dominates with small pages; the engine joins pages already queued up to this
 ROWS_PER_ITEM = 5_000
 
 
@@ -45,10 +46,10 @@ class _SourceRun:
         self._registered: set[str] = set()
         self._engine: Engine | None = None
 
-    def open(self, name: str) -> Iterator[Batch]:
+    def open(self, name: str, *, max_rows: int = 0) -> Iterator[Batch]:
         with self._lock:
             self._registered.add(name)
-        return self._iterate(name)
+        return self._iterate(name, max_rows)
 
     def _start(self) -> Engine:
         with self._lock:
@@ -58,11 +59,11 @@ class _SourceRun:
                 self._engine = engine
             return self._engine
 
-    def _iterate(self, name: str) -> Iterator[Batch]:
+    def _iterate(self, name: str, max_rows: int) -> Iterator[Batch]:
         engine = self._start()
         finished = False
         try:
-            yield from engine.batches(name)
+            yield from engine.batches(name, max_rows=max_rows)
             finished = True
         finally:
             with self._lock:
@@ -71,20 +72,6 @@ class _SourceRun:
                     engine.close()
                     self._engine = None
                     self._registered.clear()
-
-
-def coalesce(batches: Iterator[Batch], rows: int | None = None) -> Iterator[Batch]:
-    """Pages joined into batches of at least ``rows`` records (the last may be smaller): dlt
-    spends a fixed time on every item it is handed, which dominates with small pages."""
-    rows = rows or ROWS_PER_ITEM
-    pending: Batch = []
-    for batch in batches:
-        pending.extend(batch)
-        if len(pending) >= rows:
-            yield pending
-            pending = []
-    if pending:
-        yield pending
 
 
 def _hints(resource: ResourceConfig) -> dict[str, Any]:
@@ -142,8 +129,10 @@ def rest_api_source(
         def fetch() -> Iterator[Batch | pa.Table]:
             if not arrow or resource.max_table_nesting is not None:
                 return run.open(resource.name)
-            pages = ArrowPages(resource.columns)
-            return (pages.convert(batch) for batch in coalesce(run.open(resource.name)))
+            key = resource.primary_key
+            pages = ArrowPages(resource.columns, (key,) if isinstance(key, str) else key or ())
+            batches = run.open(resource.name, max_rows=ROWS_PER_ITEM)
+            return (pages.convert(batch) for batch in batches)
 
         return dlt.resource(fetch, **_hints(resource))
 
