@@ -105,8 +105,9 @@ def test_random_faults_and_failing_first_attempts_with_enough_retries(tmp_path: 
     ],
     ids=["max_in_flight", "max_in_flight_per_host", "page_window_per_resource"],
 )
+@pytest.mark.parametrize("include_total", [False, True], ids=["total_absent", "total_present"])
 def test_requests_in_flight_never_exceed_the_caps_over_loopback(
-    limits: dict[str, Any], cap: int, tmp_path: Path
+    limits: dict[str, Any], cap: int, include_total: bool, tmp_path: Path
 ) -> None:
     db = tmp_path / "api.duckdb"
     names = ["a", "b", "c"]
@@ -114,11 +115,9 @@ def test_requests_in_flight_never_exceed_the_caps_over_loopback(
         *(resource(name, paginator={"type": "offset", "limit": 10}) for name in names),
         limits=limits,
     )
-    # the total in the first page means no request goes past the end. Without it, requests
-    # past the end are cancelled once the end shows, and a cancelled request frees its slot
-    # while the server is still serving it: the server then briefly sees cap + 1 (known
-    # limitation of restsync.http, which would have to keep the slot until the server is done)
-    options = EmulatorOptions(records=150, page_size=10, latency=0.03, include_total=True)
+    # without a total in the first page, requests past the end are cancelled once the end
+    # shows; a cancelled request keeps its slot until the server is done with it
+    options = EmulatorOptions(records=150, page_size=10, latency=0.03, include_total=include_total)
     with serve(load_config(source), options) as running:
         result = sync(source, base_url=running.url, duckdb_file=db)
         stats = running.stats
@@ -128,3 +127,21 @@ def test_requests_in_flight_never_exceed_the_caps_over_loopback(
     assert result.tables == dict.fromkeys(names, 150)
     # every resource has pages to spare, so the cap is reached, never passed
     assert stats.max_in_flight == cap, stats
+
+
+def test_requests_cancelled_past_the_end_keep_their_slot_until_answered(tmp_path: Path) -> None:
+    db = tmp_path / "api.duckdb"
+    names = [f"r{i}" for i in range(6)]
+    source = config(
+        *(resource(name, paginator={"type": "page_number", "base_page": 1}) for name in names),
+        limits={"max_in_flight": 4, "page_window": 8},
+    )
+    # 3 pages, the last one short: no total, so pages past it are asked for, then cancelled
+    options = EmulatorOptions(records=25, page_size=10, latency=0.05, include_total=False)
+    with serve(load_config(source), options) as running:
+        result = sync(source, base_url=running.url, duckdb_file=db)
+        stats = running.stats
+
+    assert result.tables == dict.fromkeys(names, 25)
+    assert stats.requests > 3 * len(names), "no request went past the end: nothing cancelled"
+    assert stats.max_in_flight == 4, stats

@@ -101,3 +101,54 @@ async def test_read_timeout_is_retried_then_reported() -> None:
                 await http.send(RequestSpec("GET", "x"), resource="r")
             assert http.stats.requests == 2
     assert "last error: read timeout (ReadTimeout)" in str(info.value)
+
+
+async def _serving(api: FakeAPI, count: int) -> None:
+    while api.in_flight < count:
+        await asyncio.sleep(0.005)
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [{"max_in_flight": 1}, {"max_in_flight": 4, "max_in_flight_per_host": 1}],
+    ids=["global_cap", "per_host_cap"],
+)
+async def test_a_cancelled_request_keeps_its_slot_until_the_server_answered(
+    limits: dict[str, int],
+) -> None:
+    api = FakeAPI(delay=0.3)
+    async with (
+        uvicorn_server(api.app) as base,
+        HttpClient(_config(f"{base}/", limits=limits)) as http,
+    ):
+        first = asyncio.create_task(http.send(RequestSpec("GET", "first"), resource="r"))
+        await _serving(api, 1)
+        first.cancel()
+        await http.send(RequestSpec("GET", "second"), resource="r")
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert http.stats.in_flight == 0
+    assert api.max_in_flight == 1
+    answered_first = next(at for path, _, at in api.answered if path == "/first")
+    second = next(s for s in api.seen if s.path == "/second")
+    assert second.at >= answered_first
+
+
+async def test_a_request_cancelled_twice_is_abandoned_at_once() -> None:
+    api = FakeAPI(delay=1.0)
+    config = {"limits": {"max_in_flight": 1}}
+    async with uvicorn_server(api.app) as base, HttpClient(_config(f"{base}/", **config)) as http:
+        task = asyncio.create_task(http.send(RequestSpec("GET", "slow"), resource="r"))
+        await _serving(api, 1)
+        started = asyncio.get_running_loop().time()
+        task.cancel()
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert asyncio.get_running_loop().time() - started < 0.5
+        assert http.stats.in_flight == 0
+        # the slot is free again
+        api.delay = 0.0
+        response = await http.send(RequestSpec("GET", "next"), resource="r")
+        assert response.status_code == 200

@@ -11,12 +11,14 @@ not just the one that was told off. The caller learns about it through ``on_even
 
 Waiting order for one attempt, chosen so that a paused or rate-limited host never holds
 global slots that other hosts could use: per-host slot, host pause, rate-limit token, global
-slot. Backoff sleeps happen with no slot held.
+slot. Backoff sleeps happen with no slot held; a request cancelled on the wire keeps its slots
+until the server has answered it, since the server is still serving it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -134,6 +136,31 @@ def _build(client: httpx.AsyncClient, request: RequestSpec) -> httpx.Request:
         json=request.json,
         headers=dict(request.headers) if request.headers else None,
     )
+
+
+async def _send_keeping_slot(
+    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None
+) -> httpx.Response:
+    """``client.send`` that, when cancelled, still waits for the answer before returning.
+
+    Cancelling a request on the wire only drops the connection: the server goes on serving
+    it. Giving the slot back at once would let the next request in while the server still
+    works on this one, so it would see more than the caps allow (the engine cancels the pages
+    it fetched past the end of a sequence). So the first cancellation waits for the answer
+    (bounded by ``client.timeout``); a second one abandons the request at once.
+    """
+    if auth is None:
+        sending = asyncio.ensure_future(client.send(request))
+    else:
+        sending = asyncio.ensure_future(client.send(request, auth=auth))
+    try:
+        return await asyncio.shield(sending)
+    except asyncio.CancelledError:
+        # Awaiting the task itself: a second cancellation reaches it and drops the connection.
+        with contextlib.suppress(Exception):
+            response = await sending
+            await response.aclose()
+        raise
 
 
 def _unsendable(exc: Exception, resource: str, url: str, secrets: list[str]) -> FatalAPIError:
@@ -369,9 +396,7 @@ class HttpClient:
                 stats.requests += 1
                 stats.in_flight += 1
                 stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
-                if auth is None:
-                    return await client.send(request)
-                return await client.send(request, auth=auth)
+                return await _send_keeping_slot(client, request, auth)
             finally:
                 stats.in_flight -= 1
                 self._global.release()
