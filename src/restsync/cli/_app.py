@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,7 +36,7 @@ from restsync._exceptions import APIError, ConfigError, LoadError, RestSyncError
 from restsync.config import SourceConfig, lint, load_config
 from restsync.emulator import EmulatorOptions, serve
 from restsync.engine import ProgressEvent
-from restsync.source import DEFAULT_DUCKDB_FILE, SyncResult, sync
+from restsync.source import DEFAULT_DUCKDB_FILE, SyncResult, resolve_destination, sync
 
 app = typer.Typer(
     name="restsync",
@@ -60,10 +59,8 @@ _PIPE_WIDTH = 1000
 # Loggers that log every request at INFO: a sync makes thousands.
 _CHATTY_LOGGERS = ("httpx", "httpcore", "uvicorn", "uvicorn.error", "uvicorn.access")
 
-_CREDENTIALS_EXAMPLES = {
-    "postgres": "postgresql://user:password@host:5432/database",
-    "motherduck": "md:///database?token=...",
-}
+# The library's parameter names in ConfigError locations, as the options that set them.
+_OPTION_NAMES = {"destination": "--destination", "dataset": "--dataset"}
 
 ConfigArg = Annotated[
     str, typer.Argument(help="A built-in connector name (see `restsync connectors`) or a file.")
@@ -165,47 +162,10 @@ def _setup_logging(*, verbose: bool) -> None:
 # --- errors -----------------------------------------------------------------------------------
 
 
-def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, kind):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
-def _missing_fields(traces: Mapping[str, Any], prefix: str = "") -> list[str]:
-    """Dotted names of the fields dlt could not resolve (``credentials.password``)."""
-    names: list[str] = []
-    for field, field_traces in traces.items():
-        nested = [t for t in field_traces if hasattr(t, "traces") and hasattr(t, "spec_name")]
-        if nested:
-            for trace in nested:
-                names.extend(_missing_fields(trace.traces, f"{prefix}{field}."))
-        else:
-            names.append(f"{prefix}{field}")
-    return list(dict.fromkeys(names))
-
-
-def _describe(exc: RestSyncError, destination: str | None) -> str:
-    """The message for ``exc``; dlt's missing-configuration report (every provider and key it
-    tried, for every field) is replaced by what to set."""
-    if isinstance(exc, LoadError) and destination:
-        from dlt.common.configuration.exceptions import ConfigFieldMissingException
-
-        missing = _find_cause(exc, ConfigFieldMissingException)
-        if isinstance(missing, ConfigFieldMissingException):
-            example = _CREDENTIALS_EXAMPLES.get(destination, "")
-            fields = ", ".join(_missing_fields(missing.traces))
-            variable = f"DESTINATION__{destination.upper()}__CREDENTIALS"
-            return (
-                f"destination {destination!r} is not configured: missing {fields}. Set {variable}"
-                f"{f' (e.g. {example})' if example else ''} or add [destination.{destination}] "
-                f"credentials to .dlt/secrets.toml; see "
-                f"https://dlthub.com/docs/dlt-ecosystem/destinations/{destination}"
-            )
+def _describe(exc: RestSyncError) -> str:
+    """The message for ``exc``; a location naming a ``sync`` parameter names its option."""
+    if isinstance(exc, ConfigError) and exc.location in _OPTION_NAMES:
+        return f"{_OPTION_NAMES[exc.location]}: {exc.detail}"
     return str(exc)
 
 
@@ -215,7 +175,7 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 @contextmanager
-def _errors(*, destination: str | None = None) -> Iterator[None]:
+def _errors() -> Iterator[None]:
     """Turn whatever escapes a command into one message on stderr and an exit code."""
     try:
         yield
@@ -223,7 +183,7 @@ def _errors(*, destination: str | None = None) -> Iterator[None]:
         raise
     except RestSyncError as exc:
         code = next((c for kind, c in EXIT_CODES if isinstance(exc, kind)), EXIT_UNEXPECTED)
-        raise _fail(_describe(exc, destination), code) from None
+        raise _fail(_describe(exc), code) from None
     except KeyboardInterrupt:
         raise _fail("interrupted", EXIT_INTERRUPTED) from None
     except Exception as exc:
@@ -330,41 +290,6 @@ def _with_limits(
     return config.model_copy(update={"client": config.client.model_copy(update={"limits": limits})})
 
 
-def _check_destination(name: str) -> None:
-    """Fail before any request when dlt does not know destination ``name``."""
-    if name == "duckdb":
-        return
-    import dlt
-    from dlt.common.destination import Destination
-    from dlt.common.destination.exceptions import UnknownDestinationModule
-
-    try:
-        Destination.from_reference(name)
-    except UnknownDestinationModule:
-        known = [d for d in dlt.destinations.__all__ if d != "destination"]
-        close = get_close_matches(name, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ConfigError(
-            f"unknown destination {name!r}{hint}; use one of {', '.join(sorted(known))}, "
-            f"or a named destination with [destination.{name}] destination_type set in "
-            ".dlt/config.toml",
-            location="--destination",
-        ) from None
-
-
-def _check_duckdb_file(duckdb_file: Path, datasets: list[str]) -> None:
-    """Fail before any request when a dataset is named like the DuckDB file: DuckDB calls the
-    database after the file's stem and then cannot tell ``name.table`` apart."""
-    catalog = duckdb_file.stem.lower()
-    for dataset in datasets:
-        if dataset.lower() == catalog:
-            raise ConfigError(
-                f"dataset {dataset!r} has the name of the DuckDB file {str(duckdb_file)!r}, "
-                "which DuckDB cannot tell apart; choose another --dataset or --duckdb-file",
-                location="--dataset",
-            )
-
-
 class _ProgressDisplay:
     """One line per resource: pages, records, retries; only on a terminal."""
 
@@ -463,13 +388,10 @@ def run(
     Secrets come from environment variables or .dlt/secrets.toml, the way dlt resolves them;
     destination credentials too (e.g. DESTINATION__POSTGRES__CREDENTIALS).
     """
-    with _errors(destination=destination):
+    with _errors():
         source = _with_limits(
             load_config(config, base_url=base_url), max_in_flight, rps, page_window
         )
-        _check_destination(destination)
-        if destination == "duckdb":
-            _check_duckdb_file(duckdb_file, [dataset or source.name])
         for warning in lint(source):
             _warn(warning)
         started = time.perf_counter()
@@ -612,7 +534,9 @@ def demo(
 ) -> None:
     """Sync every built-in connector from its bundled emulator into a local DuckDB file."""
     with _errors():
-        _check_duckdb_file(duckdb_file, connectors.names())
+        # every dataset checked before the first sync, so a bad file name loads nothing
+        for name in connectors.names():
+            resolve_destination("duckdb", dataset=name, duckdb_file=duckdb_file)
         summary = Table(title="restsync demo", title_justify="left")
         summary.add_column("dataset")
         summary.add_column("table")

@@ -22,6 +22,7 @@ from restsync._exceptions import LoadError, RestSyncError
 from restsync.config import SourceConfig, load_config
 from restsync.engine import ProgressEvent
 
+from ._destination import find_cause, missing_configuration, resolve_destination
 from ._source import rest_api_source
 
 DEFAULT_DUCKDB_FILE = "restsync.duckdb"
@@ -37,23 +38,6 @@ class SyncResult:
     location: str
     tables: Mapping[str, int]
     notes: list[str] = field(default_factory=list)
-
-
-def _destination(name: str, duckdb_file: str | Path) -> Any:
-    if name == "duckdb":
-        return dlt.destinations.duckdb(str(Path(duckdb_file).resolve()))
-    return name
-
-
-def _restsync_cause(exc: BaseException) -> RestSyncError | None:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, RestSyncError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
 
 
 def row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
@@ -83,10 +67,16 @@ def sync(
     loader_file_format: TLoaderFileFormat | None = None,
 ) -> SyncResult:
     """Fetch every resource of ``config`` and load it into ``destination`` (DuckDB file
-    ``duckdb_file`` by default, or any dlt destination by name, credentials resolved by dlt)."""
+    ``duckdb_file`` by default, or any dlt destination by name, credentials resolved by dlt).
+
+    Raises ``ConfigError`` before any request for a bad config, an unknown destination, a
+    dataset named like the DuckDB file or credentials without a password; ``APIError`` when
+    the API fails; ``LoadError`` when the destination does (or is not configured).
+    """
     validated = load_config(config, secrets=secrets, base_url=base_url)
     name = pipeline_name or f"restsync_{validated.name}"
     dataset_name = dataset or validated.name
+    target = resolve_destination(destination, dataset=dataset_name, duckdb_file=duckdb_file)
     notes: list[str] = []
 
     def collect(event: ProgressEvent) -> None:
@@ -98,7 +88,7 @@ def sync(
     source = rest_api_source(validated, transport=transport, on_event=collect)
     pipeline = dlt.pipeline(
         pipeline_name=name,
-        destination=_destination(destination, duckdb_file),
+        destination=target,
         dataset_name=dataset_name,
         pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,  # type: ignore[arg-type]
     )
@@ -106,9 +96,12 @@ def sync(
         pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]
         counts = row_counts(pipeline)
     except PipelineStepFailed as exc:
-        cause = _restsync_cause(exc)
+        cause = find_cause(exc, RestSyncError)
         if cause is not None:
             raise cause from exc
+        unset = missing_configuration(exc, destination)
+        if unset is not None:
+            raise unset from exc
         raise LoadError(
             f"loading into {destination} failed during {exc.step}: {exc.exception}"
         ) from exc
