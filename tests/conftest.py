@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_telemetry() -> Iterator[None]:
+    """dlt's telemetry stays off: the tests talk to 127.0.0.1 only. Session-wide, because dlt
+    starts its telemetry once per process, with the first pipeline (in whichever fixture), and
+    inherited by the child processes the tests start."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,10 @@ documenting every command."""
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import typer
 from cli_support import Invoke
 
 from restsync import connectors
-from restsync.cli import app
+from restsync.cli import app, main
 from support import REPO
 
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
@@ -179,3 +181,28 @@ def test_readme_documents_every_command() -> None:
 
     undocumented = [name for name in COMMANDS if f"restsync {name}" not in readme]
     assert not undocumented, f"README.md does not mention: {undocumented}"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [(None, "false"), ("true", "true"), ("false", "false")],
+    ids=["unset-turned-off", "user-turned-on", "user-turned-off"],
+)
+def test_the_command_turns_dlt_telemetry_off_unless_the_user_set_it(
+    before: str | None,
+    after: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if before is None:
+        monkeypatch.delenv("RUNTIME__DLTHUB_TELEMETRY", raising=False)
+    else:
+        monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", before)
+    monkeypatch.setattr(sys, "argv", ["restsync", "connectors"])
+
+    with pytest.raises(SystemExit) as info:
+        main()
+
+    assert info.value.code == 0
+    assert "crm" in capsys.readouterr().out
+    assert os.environ.get("RUNTIME__DLTHUB_TELEMETRY") == after

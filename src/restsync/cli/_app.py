@@ -563,6 +563,10 @@ def demo(
 
 
 def main() -> None:
+    """The console script (and ``python -m restsync``)."""
+    # dlt sends anonymous usage events to dltHub from every pipeline unless told not to; a
+    # command syncing an API should talk to that API only. Setting it to true turns it back on
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     app(prog_name="restsync")
 
 
