@@ -29,11 +29,16 @@ def _isolated_dlt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def postgres_url() -> str:
-    """A reachable PostgreSQL (127.0.0.1:5432, database test); skipped with the reason when
-    absent, except under CI=true where its absence is a failure."""
+    """A reachable PostgreSQL (127.0.0.1:5432, database test, or RESTSYNC_TEST_POSTGRES);
+    skipped with the reason when absent, except under CI=true where its absence is a failure.
+
+    The URL holds a password, usable as dlt's destination credentials as it is: dlt insists
+    on one, and a server trusting loopback connections ignores it."""
     import psycopg2
 
-    url = os.environ.get("RESTSYNC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    url = os.environ.get(
+        "RESTSYNC_TEST_POSTGRES", "postgresql://postgres:unused@127.0.0.1:5432/test"
+    )
     try:
         psycopg2.connect(url, connect_timeout=3).close()
     except psycopg2.OperationalError as exc:
