@@ -112,6 +112,19 @@ FAILURES = [
         ],
     ),
     (
+        {
+            "API_KEY": SECRET,
+            "DESTINATION__POSTGRES__CREDENTIALS": "postgresql://loader@127.0.0.1:5432/test",
+        },
+        ["--destination", "postgres"],
+        2,
+        [
+            "error: DESTINATION__POSTGRES__CREDENTIALS: the credentials of destination "
+            "'postgres' have no password, and dlt requires one: put it into the URL",
+            "set DESTINATION__POSTGRES__CREDENTIALS__PASSWORD",
+        ],
+    ),
+    (
         {"API_KEY": SECRET},
         ["--max-in-flight", "0"],
         2,
@@ -135,6 +148,7 @@ FAILURES = [
         "no-secret",
         "unknown-destination",
         "no-destination-credentials",
+        "no-destination-password",
         "bad-limit",
         "dataset-named-like-the-file",
     ],

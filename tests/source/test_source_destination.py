@@ -83,3 +83,36 @@ def test_missing_destination_credentials_are_one_short_load_error(
     assert "tried in order" not in message
     assert "\n" not in message
     assert requests == 0
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"DESTINATION__POSTGRES__CREDENTIALS": "postgresql://loader@127.0.0.1:5432/test"},
+        {
+            "DESTINATION__POSTGRES__CREDENTIALS__USERNAME": "loader",
+            "DESTINATION__POSTGRES__CREDENTIALS__HOST": "127.0.0.1",
+            "DESTINATION__POSTGRES__CREDENTIALS__DATABASE": "test",
+        },
+    ],
+    ids=["url", "fields"],
+)
+def test_credentials_without_a_password_say_where_to_put_one(
+    settings: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DESTINATION__POSTGRES__CREDENTIALS", raising=False)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+
+    error, requests = _sync(tmp_path, destination="postgres")
+
+    assert isinstance(error, ConfigError)
+    assert error.location == "DESTINATION__POSTGRES__CREDENTIALS"
+    assert error.detail.startswith(
+        "the credentials of destination 'postgres' have no password, and dlt requires one: "
+        "put it into the URL in DESTINATION__POSTGRES__CREDENTIALS (user:password@host), or "
+        "set DESTINATION__POSTGRES__CREDENTIALS__PASSWORD, or password under "
+        "[destination.postgres.credentials] in .dlt/secrets.toml"
+    )
+    assert "tried in order" not in str(error)
+    assert requests == 0

@@ -89,10 +89,13 @@ def find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException |
     return None
 
 
-def missing_configuration(exc: BaseException, destination: str) -> LoadError | None:
+def missing_configuration(exc: BaseException, destination: str) -> ConfigError | LoadError | None:
     """The error to raise when ``exc`` (or its cause) is dlt failing to resolve the settings
-    of ``destination``: a ``LoadError`` naming the fields and the variable that sets them all;
-    None for any other failure.
+    of ``destination``; None for any other failure.
+
+    Credentials given without a password are a ``ConfigError`` saying where to put one: dlt
+    insists on a password, also for servers that would not check it. Anything else missing is
+    a ``LoadError`` naming the fields and the variable that sets them all.
     """
     missing = find_cause(exc, ConfigFieldMissingException)
     if not isinstance(missing, ConfigFieldMissingException):
@@ -100,6 +103,15 @@ def missing_configuration(exc: BaseException, destination: str) -> LoadError | N
     fields = _missing_fields(missing.traces)
     variable = f"DESTINATION__{destination.upper()}__CREDENTIALS"
     docs = f"https://dlthub.com/docs/dlt-ecosystem/destinations/{destination}"
+    if fields == ["credentials.password"]:
+        return ConfigError(
+            f"the credentials of destination {destination!r} have no password, and dlt requires "
+            f"one: put it into the URL in {variable} (user:password@host), or set "
+            f"{variable}__PASSWORD, or password under [destination.{destination}.credentials] "
+            "in .dlt/secrets.toml; any value will do when the server does not check it "
+            "(trust authentication)",
+            location=variable,
+        )
     example = _CREDENTIALS_EXAMPLES.get(destination, "")
     return LoadError(
         f"destination {destination!r} is not configured: missing {', '.join(fields)}. Set "
