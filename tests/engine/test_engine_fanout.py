@@ -51,7 +51,9 @@ def test_draining_one_resource_at_a_time_never_deadlocks(order: tuple[str, ...])
 
     def drain() -> None:
         for name in order:
-            drained[name] = [record["id"] for batch in engine.batches(name) for record in batch]
+            drained[name] = [
+                record["id"] for chunk in engine.batches(name) for page in chunk for record in page
+            ]
 
     engine.start(set(NAMES))
     consumer = threading.Thread(target=drain, daemon=True)

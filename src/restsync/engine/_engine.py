@@ -92,6 +92,10 @@ class _End:
         self.error = error
 
 
+def _as_is(records: Batch) -> Batch:
+    return records
+
+
 async def _take(queue: asyncio.Queue[Batch | _End], max_rows: int) -> list[Any]:
     """The next queued item, then whatever else is queued already, up to ``max_rows`` records
     or the end."""
@@ -163,11 +167,13 @@ class Engine:
 
         engine = Engine(config)
         engine.start(selected={"campaigns", "prospects"})
-        for batch in engine.batches("campaigns"): ...
+        for chunk in engine.batches("campaigns"): ...
         engine.close()
 
     ``start`` launches every selected resource (and the parents they need) at once, so all of
-    them download concurrently while dlt drains one queue at a time.
+    them download concurrently while dlt drains one queue at a time. ``prepare`` maps a
+    resource to a function applied to each of its pages, in page order, before the page is
+    queued (the source turns pages into Arrow tables there: smaller while they wait).
     """
 
     def __init__(
@@ -177,8 +183,10 @@ class Engine:
         transport: httpx.AsyncBaseTransport | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
         queue_depth: int = 8,
+        prepare: Mapping[str, Callable[[Batch], Any]] | None = None,
     ) -> None:
         self.config = config
+        self._prepare = dict(prepare or {})
         self._transport = transport
         self._on_event = on_event
         self._queue_depth = queue_depth
@@ -212,26 +220,24 @@ class Engine:
             needed = self._plan(set(selected))
             self._main = asyncio.run_coroutine_threadsafe(self._run(needed), loop)
 
-    def batches(self, name: str, *, max_rows: int = 0) -> Iterator[Batch]:
-        """Record batches of one started resource, in page order; raises what the fetch
-        raised. Blocks only while nothing is queued: with ``max_rows``, each batch also takes
-        the pages already waiting behind the first, up to about ``max_rows`` records, so a
-        slow consumer gets fewer, larger batches and a fast one never waits to fill one. The
-        first batch is always the first page alone."""
+    def batches(self, name: str, *, max_rows: int = 0) -> Iterator[list[Any]]:
+        """Chunks of one started resource's pages (each page its records, or what ``prepare``
+        made of them), in page order; raises what the fetch raised. Blocks only while nothing
+        is queued: a chunk is the next page plus the pages already waiting behind it, up to
+        about ``max_rows`` records, so a slow consumer gets fewer, larger chunks and a fast one
+        never waits to fill one. The first chunk is always the first page alone."""
         loop = self._loop
         resource = self.resources[name]
         if loop is None or resource.queue is None:
             raise RuntimeError(f"resource '{name}' was not started")
         queue = resource.queue
-        # the first batch is exactly the first page, so whatever a consumer decides from the
-        # first batch (the Arrow path does) does not depend on timing
         rows = 0
         while True:
             items = asyncio.run_coroutine_threadsafe(_take(queue, rows), loop).result()
             rows = max_rows
             end = items.pop() if isinstance(items[-1], _End) else None
             if items:
-                yield items[0] if len(items) == 1 else [r for batch in items for r in batch]
+                yield items
             if end is not None:
                 if end.error is not None:
                     raise end.error
@@ -429,12 +435,17 @@ class Engine:
             response = await http.send(spec, resource=resource.name, auth=endpoint.auth)
             return self._parse(resource, request, response, extra)
 
+        prepare = self._prepare.get(resource.name, _as_is)
+
         async def emit(fetched: FetchedPage) -> None:
             resource.stats.pages += 1
             resource.stats.records += len(fetched.records)
             if fetched.records:
-                for downstream in self._outputs(resource):
-                    await downstream.put(fetched.records)
+                for child in resource.children:
+                    if child.feed is not None:
+                        await child.feed.put(fetched.records)
+                if resource.queue is not None:
+                    await resource.queue.put(prepare(fetched.records))
             self._event(
                 ProgressEvent(resource.name, "page", resource.stats.pages, resource.stats.records)
             )

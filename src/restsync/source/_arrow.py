@@ -13,7 +13,7 @@ faithful, and otherwise goes to dlt as dicts:
 * all-null columns are left out, as dlt leaves out columns that received no data;
 * ``_dlt_load_id`` and ``_dlt_id`` are added as dlt's dict path adds them (dlt's own Arrow path
   does not unless configured globally), so both kinds of page can share one table;
-* a resource whose first page (the engine hands it over alone) holds lists goes the dict way for good (dlt turns lists into
+* a resource whose first page holds lists goes the dict way for good (dlt turns lists into
   nested tables); lists that first appear on a later page are loaded as JSON text,
   because mixing dict pages into an Arrow resource breaks dlt's merge of nested tables;
 * a page Arrow cannot type (mixed types in one column) or that does not fit the types decided
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -99,9 +99,9 @@ def _with_dlt_columns(table: pa.Table) -> pa.Table:
 
 
 class ArrowPages:
-    """Converts the pages of one resource, remembering the types decided on earlier pages.
-    ``convert`` returns an Arrow table, or the records unchanged when only dlt's dict path
-    gives the right result."""
+    """Converts the pages of one resource, remembering the types decided on earlier pages:
+    ``prepare`` turns each page into a raw table as it is fetched, ``items`` turns chunks of
+    prepared pages into what dlt loads."""
 
     def __init__(
         self, columns: Mapping[str, ColumnHint] | None, primary_key: Iterable[str] = ()
@@ -120,7 +120,10 @@ class ArrowPages:
         self._dicts_only = False
         self._first = True
 
-    def convert(self, records: list[Any]) -> pa.Table | list[Any]:
+    def prepare(self, records: list[Any]) -> pa.Table | list[Any]:
+        """One page as a raw Arrow table, called by the engine as each page is handed on (in
+        page order): Arrow holds a buffered page in a fraction of the memory of its dicts.
+        Returns the records themselves when they must go the dict way."""
         if self._dicts_only or not records:
             return records
         first, self._first = self._first, False
@@ -131,10 +134,28 @@ class ArrowPages:
         if first and any(_has_list(field.type) for field in table.schema):
             self._dicts_only = True
             return records
+        return table
+
+    def items(self, chunks: Iterable[list[Any]]) -> Iterator[pa.Table | list[Any]]:
+        """What dlt is handed for each chunk of prepared pages: their tables joined into one,
+        flattened and typed, and the pages that must go the dict way as they are."""
+        for chunk in chunks:
+            tables = [item for item in chunk if isinstance(item, pa.Table)]
+            yield from (item for item in chunk if not isinstance(item, pa.Table) and item)
+            if not tables:
+                continue
+            try:
+                joined = [pa.concat_tables(tables, promote_options="permissive")]
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                joined = tables
+            for table in joined:
+                yield self._finish(table)
+
+    def _finish(self, table: pa.Table) -> pa.Table | list[Any]:
         try:
             return _with_dlt_columns(self._typed(self._flatten(table)))
         except _Unfaithful:
-            return records
+            return table.to_pylist()
 
     def _flatten(self, table: pa.Table) -> pa.Table:
         while True:

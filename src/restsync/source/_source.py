@@ -38,15 +38,18 @@ class _SourceRun:
         config: SourceConfig,
         transport: httpx.AsyncBaseTransport | None,
         on_event: Callable[[ProgressEvent], None] | None,
+        *,
+        prepare: Mapping[str, ArrowPages],
     ) -> None:
         self._config = config
+        self._prepare = {name: pages.prepare for name, pages in prepare.items()}
         self._transport = transport
         self._on_event = on_event
         self._lock = threading.Lock()
         self._registered: set[str] = set()
         self._engine: Engine | None = None
 
-    def open(self, name: str, *, max_rows: int = 0) -> Iterator[Batch]:
+    def open(self, name: str, *, max_rows: int = 0) -> Iterator[list[Any]]:
         with self._lock:
             self._registered.add(name)
         return self._iterate(name, max_rows)
@@ -54,12 +57,17 @@ class _SourceRun:
     def _start(self) -> Engine:
         with self._lock:
             if self._engine is None:
-                engine = Engine(self._config, transport=self._transport, on_event=self._on_event)
+                engine = Engine(
+                    self._config,
+                    transport=self._transport,
+                    on_event=self._on_event,
+                    prepare=self._prepare,
+                )
                 engine.start(set(self._registered))
                 self._engine = engine
             return self._engine
 
-    def _iterate(self, name: str, max_rows: int) -> Iterator[Batch]:
+    def _iterate(self, name: str, max_rows: int) -> Iterator[list[Any]]:
         engine = self._start()
         finished = False
         try:
@@ -123,16 +131,21 @@ def rest_api_source(
     del parallelized
     arrow = max_table_nesting is None and not fast_path_disabled()
     validated = load_config(config, base_url=base_url)
-    run = _SourceRun(validated, transport, on_event)
+
+    arrow_pages: dict[str, ArrowPages] = {}
+    if arrow:
+        for resource in validated.resources:
+            key = resource.primary_key
+            keys = (key,) if isinstance(key, str) else key or ()
+            arrow_pages[resource.name] = ArrowPages(resource.columns, keys)
+    run = _SourceRun(validated, transport, on_event, prepare=arrow_pages)
 
     def make(resource: ResourceConfig) -> DltResource:
         def fetch() -> Iterator[Batch | pa.Table]:
-            if not arrow or resource.max_table_nesting is not None:
-                return run.open(resource.name)
-            key = resource.primary_key
-            pages = ArrowPages(resource.columns, (key,) if isinstance(key, str) else key or ())
-            batches = run.open(resource.name, max_rows=ROWS_PER_ITEM)
-            return (pages.convert(batch) for batch in batches)
+            pages = arrow_pages.get(resource.name)
+            if pages is None:
+                return (page for chunk in run.open(resource.name) for page in chunk)
+            return pages.items(run.open(resource.name, max_rows=ROWS_PER_ITEM))
 
         return dlt.resource(fetch, **_hints(resource))
 
