@@ -183,27 +183,37 @@ async def detect_base_page(
     paginator whose config does not say (the CRM seed). Returns the base, the pages already
     fetched (re-indexed for that base) and a sentence saying how it was decided.
 
-    Page 0 is asked for first. Empty (or refused with 400/404/422): the API counts from 1.
-    The same records as page 1: page 0 is an alias of page 1, so counting from 1 avoids a
-    duplicate page. Otherwise both pages are real and counting starts at 0: reading from 1
-    would silently skip page 0.
+    Pages 0 and 1 are asked for together (one round trip). Page 0 empty (or refused with
+    400/404/422): the API counts from 1. The same records as page 1: page 0 is an alias of
+    page 1, so counting from 1 avoids a duplicate page. Otherwise both pages are real and
+    counting starts at 0: reading from 1 would silently skip page 0.
     """
     from restsync._exceptions import FatalAPIError
 
+    def renumbered(fetched: FetchedPage) -> FetchedPage:
+        request = replace(fetched.page.request, index=0)
+        return FetchedPage(replace(fetched.page, request=request), fetched.records)
+
+    one_task = asyncio.ensure_future(fetch(paginator_at_zero.at(1)))
     try:
-        zero = await fetch(paginator_at_zero.at(0))
-    except FatalAPIError as exc:
-        if exc.status in (400, 404, 422):
-            return 1, (), f"page 0 was refused with HTTP {exc.status}, so pages start at 1"
-        raise
-    if not zero.records:
-        return 1, (), "page 0 was empty, so pages start at 1"
-    if paginator_at_zero.is_last(zero.page):
-        return 0, (zero,), "page 0 held every record"
-    one = await fetch(paginator_at_zero.at(1))
+        try:
+            zero = await fetch(paginator_at_zero.at(0))
+        except FatalAPIError as exc:
+            if exc.status not in (400, 404, 422):
+                raise
+            why = f"page 0 was refused with HTTP {exc.status}, so pages start at 1"
+            return 1, (renumbered(await one_task),), why
+        if not zero.records:
+            return 1, (renumbered(await one_task),), "page 0 was empty, so pages start at 1"
+        if paginator_at_zero.is_last(zero.page):
+            return 0, (zero,), "page 0 held every record"
+        one = await one_task
+    finally:
+        if not one_task.done():
+            one_task.cancel()
+            await asyncio.gather(one_task, return_exceptions=True)
+        elif not one_task.cancelled():
+            one_task.exception()  # retrieved: a failure of page 1 may not matter here
     if fingerprint(one) == fingerprint(zero):
-        first = FetchedPage(
-            replace(one.page, request=replace(one.page.request, index=0)), one.records
-        )
-        return 1, (first,), "page 0 repeats page 1, so pages start at 1"
+        return 1, (renumbered(one),), "page 0 repeats page 1, so pages start at 1"
     return 0, (zero, one), "page 0 holds its own records, so pages start at 0"
