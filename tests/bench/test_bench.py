@@ -86,7 +86,9 @@ def test_json_holds_every_workload_with_runs_medians_metrics_and_machine(
     assert w1["medians"]["restsync"]["max_in_flight"] >= 1
     assert w1["medians"]["dlt"]["wall_s"] > 0
     parse = written["workloads"]["W2"]["medians"]["parse-baseline"]
-    assert parse["json_only_records_per_s"] > parse["records_per_s"] > 0
+    # both measured; which is faster is a benchmark result, not something a test may assert
+    assert parse["json_only_records_per_s"] > 0
+    assert parse["records_per_s"] > 0
     w4_run = written["workloads"]["W4"]["runs"][0]
     assert w4_run["rss_mb"] > w4_run["import_rss_mb"] > 0  # measured in its own process
 
