@@ -72,7 +72,7 @@ def test_5xx_bursts_within_the_retries_load_everything(
 
 
 @pytest.mark.parametrize(
-    ("status", "retry_after"), [(503, None), (429, 0.0)], ids=["503", "429_retry_after_0"]
+    ("status", "retry_after"), [(503, None), (429, None)], ids=["503", "429_without_retry_after"]
 )
 def test_giving_up_after_the_retries_names_resource_url_and_status(
     status: int, retry_after: float | None, tmp_path: Path
@@ -108,6 +108,44 @@ def test_giving_up_after_the_retries_names_resource_url_and_status(
     assert SECRET not in text
     assert api.stats.requests_by_path[f"/v1/{error.resource}"] == 3
     assert tables(db) == set()
+
+
+def test_429_with_retry_after_paces_instead_of_using_up_the_retries(tmp_path: Path) -> None:
+    """An API that says how long to wait is setting the pace, not failing: five such answers
+    in a row do not exhaust two retries, and every record lands."""
+    db = tmp_path / "api.duckdb"
+    source = config(resource("items", paginator=PAGE_NUMBER_1), retry={"max_retries": 2})
+    api = emulator(source, records=45, page_size=20, fail_first=5, fail_status=429, retry_after=0)
+
+    run(source, api, db)
+
+    assert mismatches(db, api, ["items"]) == {}
+    assert api.stats.responses_by_status[429] >= 5 * 3
+
+
+def test_pacing_still_gives_up_when_the_api_never_lets_up(tmp_path: Path) -> None:
+    db = tmp_path / "api.duckdb"
+    source = config(resource("items", paginator={"type": "single_page"}), retry={"max_retries": 1})
+    api = emulator(source, records=5, fail_first=50, fail_status=429, retry_after=0)
+
+    with pytest.raises(RetriableAPIError, match="gave up after 10 retries"):
+        run(source, api, db)
+
+    assert api.stats.requests_by_path["/v1/items"] == 11
+    assert tables(db) == set()
+
+
+def test_a_rate_limited_api_loads_completely_without_a_configured_rate(tmp_path: Path) -> None:
+    """An API allowing 20 requests/s (429 + Retry-After beyond) and a client told nothing
+    about it: slower, but every record lands."""
+    db = tmp_path / "api.duckdb"
+    source = config(resource("items", paginator=PAGE_NUMBER_1), retry={"max_retries": 2})
+    api = emulator(source, records=400, page_size=10, rate_limit=20)
+
+    run(source, api, db)
+
+    assert mismatches(db, api, ["items"]) == {}
+    assert api.stats.throttled > 0
 
 
 WRONG_CREDENTIALS: list[tuple[dict[str, Any], str]] = [

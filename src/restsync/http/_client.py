@@ -172,6 +172,17 @@ def _unsendable(exc: Exception, resource: str, url: str, secrets: list[str]) -> 
     )
 
 
+#: how many paced waits (429 with Retry-After) a request may sit out per configured retry
+PACED_WAITS_PER_RETRY = 10
+
+
+def paced_status(response: httpx.Response) -> bool:
+    """A 429 carrying Retry-After or a rate-limit reset: the API asking us to slow down."""
+    return response.status_code == 429 and (
+        retry_after(response) is not None or rate_limit_reset(response) is not None
+    )
+
+
 def _exhausted(
     response: httpx.Response, retries: int, resource: str, url: str, secrets: list[str]
 ) -> RetriableAPIError:
@@ -284,6 +295,7 @@ class HttpClient:
         if auth is not None:
             secrets = [*secrets, *secret_values(self._config.model_copy(update={"auth": auth}))]
         attempt = 0
+        paced_waits = 0
         while True:
             # Built afresh for every attempt: auth flows write into the request they get.
             http_request = _build(client, request)
@@ -308,16 +320,21 @@ class HttpClient:
             if response.is_success:
                 self._note_budget(host, resource, response)
                 return response
+            paced = paced_status(response)
             wait = self._retry_wait(
                 response,
-                attempt=attempt,
+                attempt=paced_waits if paced else attempt,
+                paced=paced,
                 host=host,
                 resource=resource,
                 url=url,
                 secrets=secrets,
                 auth=auth,
             )
-            attempt += 1
+            if paced:
+                paced_waits += 1
+            else:
+                attempt += 1
             self._retry_event(resource, response.status_code, wait)
             await asyncio.sleep(wait)
 
@@ -333,13 +350,19 @@ class HttpClient:
         response: httpx.Response,
         *,
         attempt: int,
+        paced: bool,
         host: _Host,
         resource: str,
         url: str,
         secrets: list[str],
         auth: AuthConfig | None,
     ) -> float:
-        """Seconds to wait before retrying a failed answer, or the error to give up with."""
+        """Seconds to wait before retrying a failed answer, or the error to give up with.
+
+        A 429 that says how long to wait (``paced``) is the API setting the pace, not failing:
+        it does not use up ``retry.max_retries`` (``attempt`` then counts such waits, up to
+        ``PACED_WAITS_PER_RETRY`` times the retries), so a sync against a rate-limited API
+        that restsync was not told about slows down instead of giving up."""
         retry = self._config.retry
         status = response.status_code
         if status not in retry.statuses:
@@ -353,7 +376,8 @@ class HttpClient:
         wait = asked if asked is not None else backoff(retry, attempt + 1)
         if status == 429 or (asked is not None and status == 503):
             self._throttle(host, resource, status, min(wait, retry.max_backoff))
-        if attempt >= retry.max_retries:
+        allowed = retry.max_retries * (PACED_WAITS_PER_RETRY if paced else 1)
+        if attempt >= allowed:
             raise _exhausted(response, attempt, resource, url, secrets)
         if asked is not None and asked > retry.max_backoff:
             raise _wait_too_long(response, asked, retry.max_backoff, resource, url)
