@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
+from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
 
@@ -40,6 +42,8 @@ from ._retry import (
     retry_after,
     transport_error_kind,
 )
+
+log = logging.getLogger("restsync")
 
 __all__ = ["HttpClient", "HttpEvent", "HttpStats", "RequestSpec"]
 
@@ -95,7 +99,30 @@ class _Host:
     slots: asyncio.Semaphore
     limiter: AsyncLimiter | None
     loop_time: Callable[[], float]
+    rate: float | None = None  # requests/s in force: configured, or learned from 429s
     paused_until: float = 0.0  # in loop_time() seconds
+    answered: deque[float] = field(default_factory=deque)  # loop_time() of 2xx in the last 1 s
+
+    def note_answered(self) -> None:
+        now = self.loop_time()
+        self.answered.append(now)
+        while self.answered and self.answered[0] < now - 1.0:
+            self.answered.popleft()
+
+    def learn_rate(self) -> float | None:
+        """After a 429: a little less than what the API let through in the last second
+        becomes this host's rate, if lower than the rate in force (it is never raised).
+        Returns the new rate, or None when nothing changed."""
+        now = self.loop_time()
+        allowed = sum(1 for t in self.answered if t >= now - 1.0)
+        if allowed == 0:
+            return None
+        learned = max(0.5, allowed * LEARNED_RATE_SHARE)
+        if self.rate is not None and learned >= self.rate:
+            return None
+        self.rate = learned
+        self.limiter = AsyncLimiter(1, 1.0 / learned)
+        return learned
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, self.loop_time() + seconds)
@@ -106,6 +133,10 @@ class _Host:
     async def wait_until_resumed(self) -> None:
         while (delay := self.paused_for()) > 0:
             await asyncio.sleep(delay)
+
+
+#: share of the rate an API let through before its 429 that restsync adopts for the host
+LEARNED_RATE_SHARE = 0.9
 
 
 def _limiter(limits: LimitsConfig) -> AsyncLimiter | None:
@@ -318,6 +349,7 @@ class HttpClient:
             self._emit("request", resource, response.status_code, 0.0)
             url = redact_url(response.request.url, secrets)
             if response.is_success:
+                host.note_answered()
                 self._note_budget(host, resource, response)
                 return response
             paced = paced_status(response)
@@ -376,6 +408,13 @@ class HttpClient:
         wait = asked if asked is not None else backoff(retry, attempt + 1)
         if status == 429 or (asked is not None and status == 503):
             self._throttle(host, resource, status, min(wait, retry.max_backoff))
+        if status == 429 and (learned := host.learn_rate()) is not None:
+            log.info(
+                "resource '%s': the API answered 429; its host is now paced at %.1f requests/s "
+                "(client.limits.requests_per_second sets the rate)",
+                resource,
+                learned,
+            )
         allowed = retry.max_retries * (PACED_WAITS_PER_RETRY if paced else 1)
         if attempt >= allowed:
             raise _exhausted(response, attempt, resource, url, secrets)
@@ -394,6 +433,7 @@ class HttpClient:
                 slots=asyncio.Semaphore(min(limits.max_in_flight_per_host, self._max_in_flight)),
                 limiter=_limiter(limits),
                 loop_time=asyncio.get_running_loop().time,
+                rate=limits.requests_per_second,
             )
             self._hosts[key] = host
         return host
