@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.sync_harness import DATASET, config, emulator, resource
+from engine.sync_harness import DATASET, api_ids, config, emulator, landed_ids, resource
 from restsync import ConfigError, LoadError, RestSyncError, sync
 
 SOURCE = config(resource("items", paginator={"type": "single_page"}))
@@ -116,3 +116,25 @@ def test_credentials_without_a_password_say_where_to_put_one(
     )
     assert "tried in order" not in str(error)
     assert requests == 0
+
+
+@pytest.mark.parametrize("limit", ["lots", "256", "-1GB"], ids=["word", "no-unit", "negative"])
+def test_a_bad_duckdb_memory_limit_is_a_config_error(limit: str, tmp_path: Path) -> None:
+    error, requests = _sync(tmp_path, duckdb_memory_limit=limit)
+
+    assert isinstance(error, ConfigError)
+    assert error.location == "duckdb_memory_limit"
+    assert "write it like 256MB or 1GB" in error.detail
+    assert requests == 0
+
+
+def test_a_capped_duckdb_still_loads_and_merges_every_row(tmp_path: Path) -> None:
+    """DuckDB spills to disk under its memory limit; the rows are the same."""
+    page_number = {"type": "page_number", "base_page": 1}
+    source = config(resource("items", paginator=page_number, write_disposition="merge"))
+    db = tmp_path / "capped.duckdb"
+    for generation in (0, 1):
+        api = emulator(source, records=3000, page_size=500, generation=generation)
+        transport = httpx.ASGITransport(app=api.app)
+        sync(source, transport=transport, duckdb_file=db, duckdb_memory_limit="32MB")
+        assert landed_ids(db, "items") == api_ids(api, "items")

@@ -382,6 +382,10 @@ def run(
     page_window: Annotated[
         int | None, typer.Option(help="Most pages of one resource in flight (default 8).")
     ] = None,
+    duckdb_memory_limit: Annotated[
+        str | None,
+        typer.Option(help="Cap DuckDB's memory while loading, e.g. 256MB (default: DuckDB's)."),
+    ] = None,
 ) -> None:
     """Sync an API into a destination (DuckDB file by default).
 
@@ -401,6 +405,7 @@ def run(
                 destination=destination,
                 dataset=dataset,
                 duckdb_file=duckdb_file,
+                duckdb_memory_limit=duckdb_memory_limit,
                 on_event=on_event,
             )
         _print_result(result, time.perf_counter() - started)

@@ -9,6 +9,7 @@ settings (every provider and key it tried, for every field) and says instead wha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from difflib import get_close_matches
 from pathlib import Path
@@ -18,6 +19,7 @@ import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import Destination
 from dlt.common.destination.exceptions import UnknownDestinationModule
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from restsync._exceptions import ConfigError, LoadError
 
@@ -29,13 +31,19 @@ _CREDENTIALS_EXAMPLES = {
 }
 
 
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
 def _known_destinations() -> list[str]:
     # ``destination`` is dlt's decorator for custom destinations, not a name to load into
     return sorted(d for d in dlt.destinations.__all__ if d != "destination")
 
 
-def resolve_destination(name: str, *, dataset: str, duckdb_file: str | Path) -> Any:
-    """The dlt destination for ``name`` (the DuckDB file ``duckdb_file`` for ``duckdb``).
+def resolve_destination(
+    name: str, *, dataset: str, duckdb_file: str | Path, duckdb_memory_limit: str | None = None
+) -> Any:
+    """The dlt destination for ``name`` (the DuckDB file ``duckdb_file`` for ``duckdb``,
+    with DuckDB's ``memory_limit`` set when ``duckdb_memory_limit`` is given, e.g. "256MB").
 
     Raises ``ConfigError`` when dlt knows no destination ``name`` (with the closest known
     name), or when ``dataset`` is named like the DuckDB file: DuckDB calls the database after
@@ -49,7 +57,17 @@ def resolve_destination(name: str, *, dataset: str, duckdb_file: str | Path) -> 
                 "DuckDB cannot tell apart; choose another dataset name or DuckDB file",
                 location="dataset",
             )
-        return dlt.destinations.duckdb(str(path.resolve()))
+        if duckdb_memory_limit is None:
+            return dlt.destinations.duckdb(str(path.resolve()))
+        if not _MEMORY.fullmatch(duckdb_memory_limit.strip()):
+            raise ConfigError(
+                f"{duckdb_memory_limit!r} is not an amount of memory; write it like 256MB or 1GB",
+                location="duckdb_memory_limit",
+            )
+        credentials = DuckDbCredentials(
+            str(path.resolve()), global_config={"memory_limit": duckdb_memory_limit}
+        )
+        return dlt.destinations.duckdb(credentials)
     try:
         return Destination.from_reference(name)
     except UnknownDestinationModule:

@@ -65,9 +65,12 @@ def sync(
     transport: httpx.AsyncBaseTransport | None = None,
     on_event: Callable[[ProgressEvent], None] | None = None,
     loader_file_format: TLoaderFileFormat | None = None,
+    duckdb_memory_limit: str | None = None,
 ) -> SyncResult:
     """Fetch every resource of ``config`` and load it into ``destination`` (DuckDB file
     ``duckdb_file`` by default, or any dlt destination by name, credentials resolved by dlt).
+    ``duckdb_memory_limit`` ("256MB") caps DuckDB's own memory: loading and merging many rows
+    in-process otherwise takes memory in proportion to them (DuckDB spills to disk instead).
 
     Raises ``ConfigError`` before any request for a bad config, an unknown destination, a
     dataset named like the DuckDB file or credentials without a password; ``APIError`` when
@@ -76,7 +79,12 @@ def sync(
     validated = load_config(config, secrets=secrets, base_url=base_url)
     name = pipeline_name or f"restsync_{validated.name}"
     dataset_name = dataset or validated.name
-    target = resolve_destination(destination, dataset=dataset_name, duckdb_file=duckdb_file)
+    target = resolve_destination(
+        destination,
+        dataset=dataset_name,
+        duckdb_file=duckdb_file,
+        duckdb_memory_limit=duckdb_memory_limit,
+    )
     notes: list[str] = []
 
     def collect(event: ProgressEvent) -> None:
