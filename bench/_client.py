@@ -35,7 +35,8 @@ class RunSpec:
     ``{secret: NAME}`` references; ``url`` replaces its base URL) or dlt's own rest_api dict
     (base URL and credentials inline). ``expected`` is the row count per table.
     For ``parse``: ``pages`` is the list of page URLs to fetch (untimed) and ``headers``,
-    ``selector`` say how to authenticate and where the records are."""
+    ``selector`` say how to authenticate and where the records are. ``sync_options`` go to
+    ``restsync.sync`` as they are (e.g. ``duckdb_memory_limit``)."""
 
     tool: Tool
     workdir: str
@@ -46,6 +47,7 @@ class RunSpec:
     pages: tuple[str, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
     selector: tuple[str, ...] = ()
+    sync_options: Mapping[str, Any] = field(default_factory=dict)  # restsync.sync() keywords
 
 
 @dataclass
@@ -137,6 +139,7 @@ def _run_restsync(spec: RunSpec, result: RunResult) -> None:
             dataset=DATASET,
             pipeline_name="bench_restsync",
             on_event=on_event,
+            **spec.sync_options,
         )
     except Exception as exc:
         result.ok = False

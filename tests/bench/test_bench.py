@@ -36,7 +36,7 @@ VARIANTS = {
     "W1": {"restsync", "dlt"},
     "W2": {"parse-baseline", "restsync", "dlt"},
     "W3": {"restsync rps=40", "restsync no rps"},
-    "W4": {"restsync"},
+    "W4": {"restsync", "restsync duckdb 128MB"},
 }
 
 
