@@ -142,3 +142,16 @@ def test_lists_first_seen_on_a_later_item_land_as_json(
     assert [row[0] for row in rows] == list(range(1, 301))
     assert all(row[1] == f"n{row[0]}" for row in rows)
     assert [row[0] for row in rows if row[2] is not None] == list(range(151, 301))
+
+
+def test_a_resource_nesting_limit_is_applied_as_dlt_applies_it(tmp_path: Path) -> None:
+    """``max_table_nesting: 0`` keeps nested objects whole (dlt's dict path); the Arrow path
+    would flatten them, so such a resource must not take it."""
+    config = _plain_config()
+    config["resources"][0]["max_table_nesting"] = 0
+    db = tmp_path / "nesting.duckdb"
+    app = _unhinted_app(lists_from=10_000)  # no lists: the Arrow path would be taken
+    sync(config, duckdb_file=db, transport=httpx.ASGITransport(app=app))
+    columns = {row[0] for row in query(db, "DESCRIBE plain.items")}
+    assert "owner" in columns
+    assert "owner__id" not in columns

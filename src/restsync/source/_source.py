@@ -134,7 +134,8 @@ def rest_api_source(
 
     arrow_pages: dict[str, ArrowPages] = {}
     if arrow:
-        for resource in validated.resources:
+        # a nesting limit is dlt's normaliser's to apply: such resources go the dict way
+        for resource in (r for r in validated.resources if r.max_table_nesting is None):
             key = resource.primary_key
             keys = (key,) if isinstance(key, str) else key or ()
             arrow_pages[resource.name] = ArrowPages(resource.columns, keys)
