@@ -13,9 +13,10 @@ faithful, and otherwise goes to dlt as dicts:
 * all-null columns are left out, as dlt leaves out columns that received no data;
 * ``_dlt_load_id`` and ``_dlt_id`` are added as dlt's dict path adds them (dlt's own Arrow path
   does not unless configured globally), so both kinds of page can share one table;
-* a resource whose first page holds lists goes the dict way for good (dlt turns lists into
-  nested tables); lists that first appear on a later page are loaded as JSON text,
-  because mixing dict pages into an Arrow resource breaks dlt's merge of nested tables;
+* a resource whose first page holds lists, or cannot be typed, goes the dict way for good
+  (dlt turns lists into nested tables); lists that first appear on a later page are loaded
+  as JSON text, because mixing dict pages into an Arrow resource breaks dlt's merge of nested
+  tables;
 * a page Arrow cannot type (mixed types in one column) or that does not fit the types decided
   earlier goes the dict way, and dlt's usual variant columns take the odd values.
 
@@ -130,6 +131,9 @@ class ArrowPages:
         try:
             table = pa.Table.from_pylist(records)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+            # the first page decides for the resource: had it lists, dlt made nested tables of
+            # them, which later Arrow pages must not be mixed with
+            self._dicts_only = self._dicts_only or first
             return records
         if first and any(_has_list(field.type) for field in table.schema):
             self._dicts_only = True
