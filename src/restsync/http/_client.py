@@ -169,6 +169,11 @@ def _build(client: httpx.AsyncClient, request: RequestSpec) -> httpx.Request:
     )
 
 
+def _take_outcome(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 async def _send_keeping_slot(
     client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None
 ) -> httpx.Response:
@@ -184,6 +189,9 @@ async def _send_keeping_slot(
         sending = asyncio.ensure_future(client.send(request))
     else:
         sending = asyncio.ensure_future(client.send(request, auth=auth))
+    # when a second cancellation abandons the request, nobody awaits its outcome any more;
+    # taking it here keeps asyncio from reporting "Task exception was never retrieved"
+    sending.add_done_callback(_take_outcome)
     try:
         return await asyncio.shield(sending)
     except asyncio.CancelledError:
