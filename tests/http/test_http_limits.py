@@ -76,8 +76,10 @@ async def test_rate_limit_bounds_requests_per_second(
     arrivals = sorted(s.at for s in api.seen)
     assert len(arrivals) == 12
     for index, at in enumerate(arrivals):
-        # request i cannot arrive before i / rate seconds after the first (5 % timer slack)
-        assert at - arrivals[0] >= index / rate * 0.95
+        # request i cannot arrive before (i - 1) / rate seconds after the first: the limiter
+        # spaces the sends 1 / rate apart, and one interval absorbs how late the first one
+        # may arrive on a busy machine (unlimited, all twelve arrive within milliseconds)
+        assert at - arrivals[0] >= (index - 1) / rate
 
 
 async def test_rate_limit_is_shared_by_resources_on_one_host(
@@ -88,7 +90,7 @@ async def test_rate_limit_is_shared_by_resources_on_one_host(
             *(http.send(RequestSpec("GET", f"r{i}"), resource=f"res{i % 3}") for i in range(9))
         )
     arrivals = sorted(s.at for s in api.seen)
-    assert arrivals[-1] - arrivals[0] >= 8 / 20 * 0.95
+    assert arrivals[-1] - arrivals[0] >= 7 / 20  # one interval of slack, as above
 
 
 @pytest.mark.parametrize(
