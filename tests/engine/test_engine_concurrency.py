@@ -4,11 +4,16 @@ requests in flight hold over real sockets."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from engine.sync_harness import (
     Recorder,
@@ -145,3 +150,29 @@ def test_requests_cancelled_past_the_end_keep_their_slot_until_answered(tmp_path
     assert result.tables == dict.fromkeys(names, 25)
     assert stats.requests > 3 * len(names), "no request went past the end: nothing cancelled"
     assert stats.max_in_flight == 4, stats
+
+
+def test_no_request_outlives_its_sequence(tmp_path: Path) -> None:
+    """Page 2 (empty) ends the sequence while page 3, already requested, is slow: it is
+    cancelled but, holding its HTTP slot, finishes only when the API answers. The sequence
+    waits for it, so the sync never returns (and stops its event loop) with a request still
+    pending."""
+    served: list[int] = []
+    answered: list[int] = []
+
+    async def items(request: Request) -> JSONResponse:
+        page = int(request.query_params["page"])
+        served.append(page)
+        if page == 3:  # past the end, and slow: still pending when page 2 ends the sequence
+            await asyncio.sleep(0.5)
+        answered.append(page)
+        records = [{"id": n} for n in range(1, 11)] if page == 1 else []
+        return JSONResponse({"data": records})
+
+    app = Starlette(routes=[Route("/v1/items", items)])
+    source = config(resource("items", paginator={"type": "page_number", "base_page": 1}))
+
+    run(source, app, tmp_path / "api.duckdb")
+
+    assert served == [1, 2, 3]
+    assert sorted(answered) == [1, 2, 3]

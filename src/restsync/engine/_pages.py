@@ -114,6 +114,9 @@ async def run_windowed(
     # page turns out to be inside the sequence, so errors wait here with the finished pages
     done: dict[int, FetchedPage | BaseException] = {}
     in_flight: dict[asyncio.Task[FetchedPage], int] = {}
+    # pages cancelled past the end finish only once the server answered (their HTTP slot is
+    # held until then); they are awaited before returning, so none outlives the sequence
+    abandoned: list[asyncio.Task[FetchedPage]] = []
     next_index = 0
     emit_index = 0
 
@@ -167,13 +170,14 @@ async def run_windowed(
             for task, index in list(in_flight.items()):
                 if end is not None and index > end:
                     task.cancel()
+                    abandoned.append(task)
                     del in_flight[task]
         return emit_index
     finally:
         for task in in_flight:
             task.cancel()
-        if in_flight:
-            await asyncio.gather(*in_flight, return_exceptions=True)
+        if in_flight or abandoned:
+            await asyncio.gather(*in_flight, *abandoned, return_exceptions=True)
 
 
 async def detect_base_page(
