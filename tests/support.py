@@ -45,3 +45,24 @@ def host_of(url: str) -> str:
     match = re.match(r"(https?://[^/]+)", url)
     assert match
     return match.group(1)
+
+
+def items_config(name: str, **paginator: Any) -> dict[str, Any]:
+    """A one-resource config: ``items`` merged on ``id``, records under ``items``, pages
+    numbered from 1 (``paginator`` adds settings such as ``maximum_page``)."""
+    return {
+        "name": name,
+        "client": {"base_url": "http://api.test/"},
+        "resources": [
+            {
+                "name": "items",
+                "primary_key": "id",
+                "write_disposition": "merge",
+                "endpoint": {
+                    "path": "items",
+                    "data_selector": "items",
+                    "paginator": {"type": "page_number", "base_page": 1, **paginator},
+                },
+            }
+        ],
+    }

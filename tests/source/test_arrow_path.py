@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from restsync import load_config, sync
 from restsync.emulator import Emulator, EmulatorOptions
-from support import query
+from support import items_config, query
 
 DLT_COLUMNS = {"_dlt_id", "_dlt_load_id"}  # present on both paths, values differ by nature
 
@@ -96,22 +96,7 @@ def _unhinted_app(*, lists_from: int) -> Starlette:
 
 
 def _plain_config() -> dict[str, Any]:
-    return {
-        "name": "plain",
-        "client": {"base_url": "http://api.test/"},
-        "resources": [
-            {
-                "name": "items",
-                "primary_key": "id",
-                "write_disposition": "merge",
-                "endpoint": {
-                    "path": "items",
-                    "data_selector": "items",
-                    "paginator": {"type": "page_number", "base_page": 1},
-                },
-            }
-        ],
-    }
+    return items_config("plain")
 
 
 def test_unhinted_nested_timestamps_and_lists_land_identically(

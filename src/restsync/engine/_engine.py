@@ -28,6 +28,7 @@ from typing import Any, Literal
 import httpx
 import orjson
 
+from restsync import _gc
 from restsync._exceptions import ResponseError, RestSyncError
 from restsync.config import PageNumberPaginator as PageNumberConfig
 from restsync.config import ResourceConfig, SourceConfig
@@ -486,7 +487,8 @@ class Engine:
         """Body -> records, or a ``ResponseError`` that says what the response held instead."""
         url = redact_url(response.request.url, self._secrets)
         try:
-            document = orjson.loads(response.content)
+            with _gc.paused():
+                document = orjson.loads(response.content)
         except orjson.JSONDecodeError:
             content_type = response.headers.get("content-type", "no content-type")
             excerpt = response.text[:120].replace("\n", " ")

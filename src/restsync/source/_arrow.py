@@ -39,6 +39,8 @@ from dlt.common.storages.load_package import load_package_state
 
 from restsync.config import ColumnHint
 
+from ._dedup import UniqueKeys
+
 SEPARATOR = "__"
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -105,9 +107,15 @@ class ArrowPages:
     prepared pages into what dlt loads."""
 
     def __init__(
-        self, columns: Mapping[str, ColumnHint] | None, primary_key: Iterable[str] = ()
+        self,
+        columns: Mapping[str, ColumnHint] | None,
+        primary_key: Iterable[str] = (),
+        *,
+        unique_column: str | None = None,
     ) -> None:
         hints = columns or {}
+        self._unique_column = unique_column
+        self._unique: UniqueKeys | None = None
         # declared NOT NULL in the Arrow schema too, or dlt warns on every item that the
         # hints differ; a null that arrives anyway still fails the load at the destination
         self._not_null = set(primary_key) | {n for n, h in hints.items() if h.nullable is False}
@@ -120,6 +128,10 @@ class ArrowPages:
         self._decided: set[str] = set(self._types)
         self._dicts_only = False
         self._first = True
+
+    @property
+    def unique_column(self) -> str | None:
+        return self._unique_column
 
     def prepare(self, records: list[Any]) -> pa.Table | list[Any]:
         """One page as a raw Arrow table, called by the engine as each page is handed on (in
@@ -142,10 +154,15 @@ class ArrowPages:
 
     def items(self, chunks: Iterable[list[Any]]) -> Iterator[pa.Table | list[Any]]:
         """What dlt is handed for each chunk of prepared pages: their tables joined into one,
-        flattened and typed, and the pages that must go the dict way as they are."""
+        flattened and typed, and the pages that must go the dict way as they are. With a
+        ``unique_column``, a record whose key arrived before in this iteration is dropped."""
+        if self._unique_column is not None:
+            self._unique = UniqueKeys(self._unique_column)
         for chunk in chunks:
             tables = [item for item in chunk if isinstance(item, pa.Table)]
-            yield from (item for item in chunk if not isinstance(item, pa.Table) and item)
+            for item in chunk:
+                if not isinstance(item, pa.Table) and item:
+                    yield self._records(item)
             if not tables:
                 continue
             try:
@@ -157,9 +174,15 @@ class ArrowPages:
 
     def _finish(self, table: pa.Table) -> pa.Table | list[Any]:
         try:
-            return _with_dlt_columns(self._typed(self._flatten(table)))
+            typed = self._typed(self._flatten(table))
         except _Unfaithful:
-            return table.to_pylist()
+            return self._records(table.to_pylist())
+        if self._unique is not None:
+            typed = self._unique.table(typed)
+        return _with_dlt_columns(typed)
+
+    def _records(self, records: list[Any]) -> list[Any]:
+        return records if self._unique is None else self._unique.records(records)
 
     def _flatten(self, table: pa.Table) -> pa.Table:
         while True:

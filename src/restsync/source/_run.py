@@ -18,6 +18,7 @@ import httpx
 from dlt.common.destination import TLoaderFileFormat
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from restsync import _gc
 from restsync._exceptions import LoadError, RestSyncError
 from restsync.config import SourceConfig, load_config
 from restsync.engine import ProgressEvent
@@ -101,7 +102,8 @@ def sync(
         pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,  # type: ignore[arg-type]
     )
     try:
-        pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]
+        with _gc.frozen():
+            pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]
         counts = row_counts(pipeline)
     except PipelineStepFailed as exc:
         cause = find_cause(exc, RestSyncError)

@@ -10,6 +10,7 @@ drains them. When the last of them finishes (or any fails) the engine stops.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from restsync.config import ResourceConfig, SourceConfig, load_config
 from restsync.engine import Batch, Engine, ProgressEvent
 
 from ._arrow import ArrowPages, fast_path_disabled
+from ._dedup import dedup_column
 
 #: most records per item handed to dlt on the Arrow path: dlt spends a fixed time on every
 #: item, which dominates with small pages; the engine joins pages already queued up to this
@@ -82,7 +84,7 @@ class _SourceRun:
                     self._registered.clear()
 
 
-def _hints(resource: ResourceConfig) -> dict[str, Any]:
+def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str, Any]:
     def keys(value: str | tuple[str, ...] | None) -> str | list[str] | None:
         return list(value) if isinstance(value, tuple) else value
 
@@ -92,6 +94,11 @@ def _hints(resource: ResourceConfig) -> dict[str, Any]:
         "write_disposition": resource.write_disposition,
         "selected": resource.selected,
     }
+    if deduplicated:
+        # restsync drops repeated keys itself (UniqueKeys): dlt's merge can skip its own pass
+        disposition = resource.write_disposition
+        merge = disposition if isinstance(disposition, dict) else {"disposition": disposition}
+        hints["write_disposition"] = {**merge, "deduplicated": True}
     if resource.primary_key is not None:
         hints["primary_key"] = keys(resource.primary_key)
     if resource.merge_key is not None:
@@ -134,11 +141,14 @@ def rest_api_source(
 
     arrow_pages: dict[str, ArrowPages] = {}
     if arrow:
+        tables = Counter(r.table for r in validated.resources)
         # a nesting limit is dlt's normaliser's to apply: such resources go the dict way
         for resource in (r for r in validated.resources if r.max_table_nesting is None):
             key = resource.primary_key
             keys = (key,) if isinstance(key, str) else key or ()
-            arrow_pages[resource.name] = ArrowPages(resource.columns, keys)
+            arrow_pages[resource.name] = ArrowPages(
+                resource.columns, keys, unique_column=dedup_column(resource, tables)
+            )
     run = _SourceRun(validated, transport, on_event, prepare=arrow_pages)
 
     def make(resource: ResourceConfig) -> DltResource:
@@ -148,7 +158,9 @@ def rest_api_source(
                 return (page for chunk in run.open(resource.name) for page in chunk)
             return pages.items(run.open(resource.name, max_rows=ROWS_PER_ITEM))
 
-        return dlt.resource(fetch, **_hints(resource))
+        pages = arrow_pages.get(resource.name)
+        deduplicated = pages is not None and pages.unique_column is not None
+        return dlt.resource(fetch, **_hints(resource, deduplicated=deduplicated))
 
     resources = [make(resource) for resource in validated.resources]
 

@@ -1,0 +1,42 @@
+"""restsync's collector controls restore what they found."""
+
+from __future__ import annotations
+
+import gc
+
+from restsync import _gc
+
+
+def test_paused_disables_collection_and_restores_it() -> None:
+    assert gc.isenabled()
+    with _gc.paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_paused_leaves_a_disabled_collector_disabled() -> None:
+    gc.disable()
+    try:
+        with _gc.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_frozen_freezes_what_exists_and_unfreezes_after() -> None:
+    assert gc.get_freeze_count() == 0
+    with _gc.frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_frozen_keeps_a_program_s_own_freeze() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with _gc.frozen():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
