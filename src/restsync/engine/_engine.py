@@ -22,7 +22,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import httpx
@@ -56,6 +56,7 @@ from ._pages import (
     FetchedPage,
     PaginationLoop,
     detect_base_page,
+    identify,
     run_sequential,
     run_windowed,
 )
@@ -91,6 +92,17 @@ class _End:
 
     def __init__(self, error: BaseException | None = None) -> None:
         self.error = error
+
+
+def _prepared(fetched: FetchedPage, prepare: Callable[[Batch], Any]) -> FetchedPage:
+    """``fetched`` with its records prepared. Records that became something else are dropped
+    from the parsed document too (the selector may have handed out the document's own list),
+    so they are freed now rather than when the page's turn comes."""
+    records = fetched.records
+    ready = prepare(records)
+    if ready is not records:
+        records.clear()
+    return replace(fetched, records=ready, prepared=True)
 
 
 def _as_is(records: Batch) -> Batch:
@@ -434,19 +446,29 @@ class Engine:
                 headers=endpoint.headers or None,
             )
             response = await http.send(spec, resource=resource.name, auth=endpoint.auth)
-            return self._parse(resource, request, response, extra)
+            # the collector would walk the fresh records again and again while they are alive;
+            # converted right away, they are freed before it runs
+            with _gc.paused():
+                fetched = self._parse(resource, request, response, extra)
+                if early and resource.stats.pages:
+                    fetched = _prepared(fetched, prepare)
+            return fetched
 
         prepare = self._prepare.get(resource.name, _as_is)
+        # no child reads these records: prepare each page as soon as it is parsed, once the
+        # first page (which may decide how all are prepared) went through in order
+        early = resource.queue is not None and not resource.children and prepare is not _as_is
 
         async def emit(fetched: FetchedPage) -> None:
             resource.stats.pages += 1
-            resource.stats.records += len(fetched.records)
-            if fetched.records:
+            resource.stats.records += fetched.page.record_count
+            if fetched.page.record_count:
                 for child in resource.children:
                     if child.feed is not None:
                         await child.feed.put(fetched.records)
                 if resource.queue is not None:
-                    await resource.queue.put(prepare(fetched.records))
+                    ready = fetched.records if fetched.prepared else prepare(fetched.records)
+                    await resource.queue.put(ready)
             self._event(
                 ProgressEvent(resource.name, "page", resource.stats.pages, resource.stats.records)
             )
@@ -487,8 +509,7 @@ class Engine:
         """Body -> records, or a ``ResponseError`` that says what the response held instead."""
         url = redact_url(response.request.url, self._secrets)
         try:
-            with _gc.paused():
-                document = orjson.loads(response.content)
+            document = orjson.loads(response.content)
         except orjson.JSONDecodeError:
             content_type = response.headers.get("content-type", "no content-type")
             excerpt = response.text[:120].replace("\n", " ")
@@ -533,4 +554,4 @@ class Engine:
             url=str(response.request.url),
             record_count=len(records),
         )
-        return FetchedPage(page, records)
+        return FetchedPage(page, records, identify(records))

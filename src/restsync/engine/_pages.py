@@ -28,8 +28,14 @@ from restsync.paginate import (
 
 @dataclass(frozen=True)
 class FetchedPage:
+    """A page and its records: the records themselves, or (``prepared``) what the resource's
+    ``prepare`` made of them as soon as they were parsed. ``identity`` is what ``identify`` made of
+    the records."""
+
     page: Page
-    records: list[Any]
+    records: Any
+    identity: tuple[int, bytes, bytes] | None = None
+    prepared: bool = False
 
 
 Fetch = Callable[[PageRequest], Awaitable[FetchedPage]]
@@ -41,9 +47,8 @@ class PaginationLoop(Exception):
     fetched: following it would load duplicates forever."""
 
 
-def fingerprint(fetched: FetchedPage) -> tuple[int, bytes, bytes] | None:
+def identify(records: list[Any]) -> tuple[int, bytes, bytes] | None:
     """A cheap identity of a page's records (count, first, last); ``None`` for an empty page."""
-    records = fetched.records
     if not records:
         return None
     return (len(records), orjson.dumps(records[0]), orjson.dumps(records[-1]))
@@ -58,7 +63,7 @@ class _RepeatGuard:
         self._requests: set[tuple[str | None, bytes]] = set()
 
     def check_page(self, fetched: FetchedPage) -> None:
-        current = fingerprint(fetched)
+        current = fetched.identity
         index = fetched.page.request.index
         if current is not None and current == self._last:
             raise PaginationLoop(
@@ -196,7 +201,7 @@ async def detect_base_page(
 
     def renumbered(fetched: FetchedPage) -> FetchedPage:
         request = replace(fetched.page.request, index=0)
-        return FetchedPage(replace(fetched.page, request=request), fetched.records)
+        return replace(fetched, page=replace(fetched.page, request=request))
 
     one_task = asyncio.ensure_future(fetch(paginator_at_zero.at(1)))
     try:
@@ -207,7 +212,7 @@ async def detect_base_page(
                 raise
             why = f"page 0 was refused with HTTP {exc.status}, so pages start at 1"
             return 1, (renumbered(await one_task),), why
-        if not zero.records:
+        if not zero.page.record_count:
             return 1, (renumbered(await one_task),), "page 0 was empty, so pages start at 1"
         if paginator_at_zero.is_last(zero.page):
             return 0, (zero,), "page 0 held every record"
@@ -218,6 +223,6 @@ async def detect_base_page(
             await asyncio.gather(one_task, return_exceptions=True)
         elif not one_task.cancelled():
             one_task.exception()  # retrieved: a failure of page 1 may not matter here
-    if fingerprint(one) == fingerprint(zero):
+    if one.identity == zero.identity:
         return 1, (renumbered(one),), "page 0 repeats page 1, so pages start at 1"
     return 0, (zero, one), "page 0 holds its own records, so pages start at 0"
