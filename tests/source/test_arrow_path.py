@@ -164,3 +164,51 @@ def test_a_first_page_arrow_cannot_type_sends_the_resource_the_dict_way(
     assert dicts.keys() == arrow.keys() == {"items", "items__tags"}
     for table in dicts:
         assert arrow[table] == dicts[table], table
+
+
+def test_a_field_absent_from_a_page_s_first_record_still_lands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """APIs leave out empty fields: the first record of a page may lack a field the others
+    carry. Arrow's ``Table.from_pylist`` takes the field names from the first record alone
+    and would silently drop that field for the whole page."""
+    records = _records(lists_from=10_000)
+    for record in records:
+        if record["id"] % 100 == 1:  # the first record of every page
+            del record["name"], record["owner"]
+    app = Starlette(
+        routes=[
+            Route(
+                "/items",
+                lambda request: JSONResponse(
+                    {"items": records[(int(request.query_params["page"]) - 1) * 100 :][:100]}
+                ),
+            )
+        ]
+    )
+    dicts, arrow = _both_paths(_plain_config(), httpx.ASGITransport(app=app), tmp_path, monkeypatch)
+    assert arrow == dicts
+    rows = {row[0]: row for row in arrow["items"][1]}
+    names = [name for name, _ in arrow["items"][0]]
+    assert rows[2][names.index("name")] == "n2"
+    assert rows[101][names.index("name")] is None
+    assert rows[150][names.index("owner__profile__email")] == "u150@example.com"
+
+
+def test_arrow_rows_carry_dlt_s_row_ids_and_load_id(tmp_path: Path) -> None:
+    db = tmp_path / "ids.duckdb"
+    transport = httpx.ASGITransport(app=_unhinted_app(lists_from=10_000))
+    sync(_plain_config(), duckdb_file=db, transport=transport)
+    ids = query(
+        db,
+        "SELECT count(DISTINCT _dlt_id), min(length(_dlt_id)), max(length(_dlt_id)), "
+        "count(DISTINCT _dlt_load_id), min(_dlt_load_id) FROM plain.items",
+    )
+    loads = query(db, "SELECT load_id FROM plain._dlt_loads")
+    assert ids == [(300, 16, 16, 1, loads[0][0])]
+    shapes = query(
+        db,
+        "SELECT count(*) FROM plain.items "
+        "WHERE NOT regexp_full_match(_dlt_id, '[A-Za-z0-9_-]{16}')",
+    )
+    assert shapes == [(0,)]

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import httpx
 import orjson
 
-from restsync import _gc
+from restsync import _memory
 from restsync._exceptions import ResponseError, RestSyncError
 from restsync.config import PageNumberPaginator as PageNumberConfig
 from restsync.config import ResourceConfig, SourceConfig
@@ -448,7 +448,7 @@ class Engine:
             response = await http.send(spec, resource=resource.name, auth=endpoint.auth)
             # the collector would walk the fresh records again and again while they are alive;
             # converted right away, they are freed before it runs
-            with _gc.paused():
+            with _memory.paused():
                 fetched = self._parse(resource, request, response, extra)
                 if early and resource.stats.pages:
                     fetched = _prepared(fetched, prepare)

@@ -25,6 +25,7 @@ A page that goes the dict way is loaded correctly; it is only slower.
 
 from __future__ import annotations
 
+import array
 import base64
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -95,9 +96,12 @@ def _with_dlt_columns(table: pa.Table) -> pa.Table:
     except CurrentLoadPackageStateNotAvailable:
         return table
     rows = table.num_rows
-    encoded = base64.b64encode(os.urandom(12 * rows), altchars=b"-_").decode("ascii")
-    ids = pa.array([encoded[i : i + 16] for i in range(0, 16 * rows, 16)], pa.string())
-    table = table.append_column("_dlt_load_id", pa.array([load_id] * rows, pa.string()))
+    # dlt's row ids: 16 url-safe base64 characters of 12 random bytes, cut from one string
+    encoded = base64.b64encode(os.urandom(12 * rows), altchars=b"-_")
+    offsets = array.array("i", range(0, 16 * (rows + 1), 16))
+    ids = pa.StringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(encoded))
+    load_ids = pa.repeat(load_id, rows) if rows else pa.array([], pa.string())
+    table = table.append_column("_dlt_load_id", load_ids.cast(pa.string()))
     return table.append_column("_dlt_id", ids)
 
 
@@ -141,8 +145,13 @@ class ArrowPages:
             return records
         first, self._first = self._first, False
         try:
-            table = pa.Table.from_pylist(records)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+            # not Table.from_pylist: it takes the field names from the first record only
+            # and silently drops a field that record lacks
+            rows = pa.array(records)
+            if not pa.types.is_struct(rows.type):
+                raise TypeError(f"records of type {rows.type}")
+            table = pa.Table.from_struct_array(rows)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
             # the first page decides for the resource: had it lists, dlt made nested tables of
             # them, which later Arrow pages must not be mixed with
             self._dicts_only = self._dicts_only or first

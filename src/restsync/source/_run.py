@@ -18,7 +18,7 @@ import httpx
 from dlt.common.destination import TLoaderFileFormat
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from restsync import _gc
+from restsync import _memory
 from restsync._exceptions import LoadError, RestSyncError
 from restsync.config import SourceConfig, load_config
 from restsync.engine import ProgressEvent
@@ -102,7 +102,7 @@ def sync(
         pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,  # type: ignore[arg-type]
     )
     try:
-        with _gc.frozen():
+        with _memory.frozen():
             pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]
         counts = row_counts(pipeline)
     except PipelineStepFailed as exc:

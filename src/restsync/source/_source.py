@@ -21,6 +21,7 @@ import pyarrow as pa
 from dlt.extract.resource import DltResource
 from dlt.extract.source import DltSource
 
+from restsync import _memory
 from restsync.config import ResourceConfig, SourceConfig, load_config
 from restsync.engine import Batch, Engine, ProgressEvent
 
@@ -29,7 +30,7 @@ from ._dedup import dedup_column
 
 #: most records per item handed to dlt on the Arrow path: dlt spends a fixed time on every
 #: item, which dominates with small pages; the engine joins pages already queued up to this
-ROWS_PER_ITEM = 5_000
+ROWS_PER_ITEM = 20_000
 
 
 class _SourceRun:
@@ -82,6 +83,7 @@ class _SourceRun:
                     engine.close()
                     self._engine = None
                     self._registered.clear()
+                    _memory.release_unused()
 
 
 def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str, Any]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gc
 
-from restsync import _gc
+from restsync import _memory
 
 
 def test_paused_disables_collection_and_restores_it() -> None:
     assert gc.isenabled()
-    with _gc.paused():
+    with _memory.paused():
         assert not gc.isenabled()
     assert gc.isenabled()
 
@@ -17,7 +17,7 @@ def test_paused_disables_collection_and_restores_it() -> None:
 def test_paused_leaves_a_disabled_collector_disabled() -> None:
     gc.disable()
     try:
-        with _gc.paused():
+        with _memory.paused():
             assert not gc.isenabled()
         assert not gc.isenabled()
     finally:
@@ -26,7 +26,7 @@ def test_paused_leaves_a_disabled_collector_disabled() -> None:
 
 def test_frozen_freezes_what_exists_and_unfreezes_after() -> None:
     assert gc.get_freeze_count() == 0
-    with _gc.frozen():
+    with _memory.frozen():
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
 
@@ -35,7 +35,7 @@ def test_frozen_keeps_a_program_s_own_freeze() -> None:
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        with _gc.frozen():
+        with _memory.frozen():
             pass
         assert gc.get_freeze_count() == frozen
     finally:
