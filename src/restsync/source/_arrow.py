@@ -89,6 +89,18 @@ def _to_timestamp(column: pa.ChunkedArray) -> pa.ChunkedArray:
         raise _Unfaithful(str(exc)) from None
 
 
+def _table_of(records: list[Any]) -> pa.Table:
+    """The records as one table. ``Table.from_pylist`` is the fast way, but it takes the
+    field names from the first record only and would silently drop a field that one lacks;
+    such a page goes through ``pa.array``, which looks at every record."""
+    if isinstance(records[0], dict) and len(set().union(*records)) == len(records[0]):
+        return pa.Table.from_pylist(records)
+    rows = pa.array(records)
+    if not pa.types.is_struct(rows.type):
+        raise TypeError(f"records of type {rows.type}")
+    return pa.Table.from_struct_array(rows)
+
+
 def _with_dlt_columns(table: pa.Table) -> pa.Table:
     """Adds dlt's bookkeeping columns when running inside a dlt extract."""
     try:
@@ -145,12 +157,7 @@ class ArrowPages:
             return records
         first, self._first = self._first, False
         try:
-            # not Table.from_pylist: it takes the field names from the first record only
-            # and silently drops a field that record lacks
-            rows = pa.array(records)
-            if not pa.types.is_struct(rows.type):
-                raise TypeError(f"records of type {rows.type}")
-            table = pa.Table.from_struct_array(rows)
+            table = _table_of(records)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
             # the first page decides for the resource: had it lists, dlt made nested tables of
             # them, which later Arrow pages must not be mixed with
