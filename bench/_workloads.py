@@ -460,7 +460,7 @@ def run_w3(ctx: Context) -> WorkloadResult:
 
 
 #: the DuckDB memory cap of W4's second variant (``sync(duckdb_memory_limit=...)``)
-W4_DUCKDB_LIMIT = "128MB"
+W4_DUCKDB_LIMIT = "64MB"
 
 
 def run_w4(ctx: Context) -> WorkloadResult:

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 from bench.__main__ import main
+from bench._workloads import W4_DUCKDB_LIMIT
 from rich.console import Console
 
 from bench import DATASET, DB_FILE, WORKLOADS, RunSpec, Sizes, execute, run_workloads
@@ -36,7 +37,7 @@ VARIANTS = {
     "W1": {"restsync", "dlt"},
     "W2": {"parse-baseline", "restsync", "dlt"},
     "W3": {"restsync rps=40", "restsync no rps"},
-    "W4": {"restsync", "restsync duckdb 128MB"},
+    "W4": {"restsync", f"restsync duckdb {W4_DUCKDB_LIMIT}"},
 }
 
 
