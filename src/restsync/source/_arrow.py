@@ -174,19 +174,25 @@ class ArrowPages:
         ``unique_column``, a record whose key arrived before in this iteration is dropped."""
         if self._unique_column is not None:
             self._unique = UniqueKeys(self._unique_column)
-        for chunk in chunks:
-            tables = [item for item in chunk if isinstance(item, pa.Table)]
-            for item in chunk:
-                if not isinstance(item, pa.Table) and item:
-                    yield self._records(item)
-            if not tables:
-                continue
-            try:
-                joined = [pa.concat_tables(tables, promote_options="permissive")]
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                joined = tables
-            for table in joined:
-                yield self._finish(table)
+        try:
+            for chunk in chunks:
+                yield from self._chunk_items(chunk)
+        finally:
+            self._unique = None  # the keys seen (8 bytes each) are not needed while loading
+
+    def _chunk_items(self, chunk: list[Any]) -> Iterator[pa.Table | list[Any]]:
+        tables = [item for item in chunk if isinstance(item, pa.Table)]
+        for item in chunk:
+            if not isinstance(item, pa.Table) and item:
+                yield self._records(item)
+        if not tables:
+            return
+        try:
+            joined = [pa.concat_tables(tables, promote_options="permissive")]
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            joined = tables
+        for table in joined:
+            yield self._finish(table)
 
     def _finish(self, table: pa.Table) -> pa.Table | list[Any]:
         try:
