@@ -85,14 +85,18 @@ def _records(lists_from: int) -> list[dict[str, Any]]:
     ]
 
 
-def _unhinted_app(*, lists_from: int) -> Starlette:
-    records = _records(lists_from)
+def _pages_app(records: list[dict[str, Any]]) -> Starlette:
+    """Serves ``records`` at ``/items``, 100 per page, pages numbered from 1."""
 
     async def items(request: Request) -> JSONResponse:
         page = int(request.query_params.get("page", "1"))
         return JSONResponse({"items": records[(page - 1) * 100 : page * 100]})
 
     return Starlette(routes=[Route("/items", items)])
+
+
+def _unhinted_app(*, lists_from: int) -> Starlette:
+    return _pages_app(_records(lists_from))
 
 
 def _plain_config() -> dict[str, Any]:
@@ -150,16 +154,7 @@ def test_a_first_page_arrow_cannot_type_sends_the_resource_the_dict_way(
     them with Arrow pages breaks dlt's merge of nested tables)."""
     records = _records(lists_from=1)
     records[0]["name"] = 12345  # text and a number in one column: Arrow cannot type it
-    app = Starlette(
-        routes=[
-            Route(
-                "/items",
-                lambda request: JSONResponse(
-                    {"items": records[(int(request.query_params["page"]) - 1) * 100 :][:100]}
-                ),
-            )
-        ]
-    )
+    app = _pages_app(records)
     dicts, arrow = _both_paths(_plain_config(), httpx.ASGITransport(app=app), tmp_path, monkeypatch)
     assert dicts.keys() == arrow.keys() == {"items", "items__tags"}
     for table in dicts:
@@ -176,16 +171,7 @@ def test_a_field_absent_from_a_page_s_first_record_still_lands(
     for record in records:
         if record["id"] % 100 == 1:  # the first record of every page
             del record["name"], record["owner"]
-    app = Starlette(
-        routes=[
-            Route(
-                "/items",
-                lambda request: JSONResponse(
-                    {"items": records[(int(request.query_params["page"]) - 1) * 100 :][:100]}
-                ),
-            )
-        ]
-    )
+    app = _pages_app(records)
     dicts, arrow = _both_paths(_plain_config(), httpx.ASGITransport(app=app), tmp_path, monkeypatch)
     assert arrow == dicts
     rows = {row[0]: row for row in arrow["items"][1]}
