@@ -112,8 +112,7 @@ def _with_dlt_columns(table: pa.Table) -> pa.Table:
     encoded = base64.b64encode(os.urandom(12 * rows), altchars=b"-_")
     offsets = array.array("i", range(0, 16 * (rows + 1), 16))
     ids = pa.StringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(encoded))
-    load_ids = pa.repeat(load_id, rows) if rows else pa.array([], pa.string())
-    table = table.append_column("_dlt_load_id", load_ids.cast(pa.string()))
+    table = table.append_column("_dlt_load_id", pa.repeat(pa.scalar(load_id, pa.string()), rows))
     return table.append_column("_dlt_id", ids)
 
 
