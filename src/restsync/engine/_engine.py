@@ -437,6 +437,11 @@ class Engine:
             query = {k: v for k, v in query.items() if "{" + k + "}" not in endpoint.path}
         url = join_url(self.config.client.base_url, path)
 
+        prepare = self._prepare.get(resource.name, _as_is)
+        # no child reads these records: prepare each page as soon as it is parsed, once the
+        # first page (which may decide how all are prepared) went through in order
+        early = resource.queue is not None and not resource.children and prepare is not _as_is
+
         async def fetch(request: PageRequest) -> FetchedPage:
             spec = RequestSpec(
                 method=endpoint.method,
@@ -453,11 +458,6 @@ class Engine:
                 if early and resource.stats.pages:
                     fetched = _prepared(fetched, prepare)
             return fetched
-
-        prepare = self._prepare.get(resource.name, _as_is)
-        # no child reads these records: prepare each page as soon as it is parsed, once the
-        # first page (which may decide how all are prepared) went through in order
-        early = resource.queue is not None and not resource.children and prepare is not _as_is
 
         async def emit(fetched: FetchedPage) -> None:
             resource.stats.pages += 1

@@ -29,8 +29,8 @@ from restsync.paginate import (
 @dataclass(frozen=True)
 class FetchedPage:
     """A page and its records: the records themselves, or (``prepared``) what the resource's
-    ``prepare`` made of them as soon as they were parsed. ``identity`` is what ``identify`` made of
-    the records."""
+    ``prepare`` made of them as soon as they were parsed. ``identity`` is ``identify`` of the
+    records, taken before they were prepared."""
 
     page: Page
     records: Any
