@@ -4,8 +4,9 @@ handed back to the system between extracting and loading.
 Parsing one page allocates thousands of dicts and lists. Each allocation counts towards an
 automatic collection, and every full collection walks all live container objects, which after
 importing dlt are a few hundred thousand. None of them are garbage, and a page's records hold
-no reference cycles, so that work is wasted: measured on 200,000 records, the collector took
-about a third of the extraction time.
+no reference cycles, so that work is wasted. Measured on 200,000 records (5 isolated syncs,
+medians): 5.43 s before, 5.26 s with parsing paused and import-time objects frozen; the larger
+gain came once pages were converted and freed inside the paused block (engine ``fetch``).
 """
 
 from __future__ import annotations
