@@ -265,6 +265,17 @@ def _spec(tool: Tool, **kwargs: Any) -> RunSpec:
     return RunSpec(tool=tool, workdir="", **kwargs)
 
 
+def _prospects_spec(url: str, records: int) -> RunSpec:
+    """restsync syncing the ``prospects`` resource of ``sales_engagement`` (W2, W4)."""
+    return _spec(
+        "restsync",
+        config=cfg.prospects_config(),
+        secrets=cfg.SALES_SECRETS,
+        url=url,
+        expected={"prospects": records},
+    )
+
+
 # --- W1 ---------------------------------------------------------------------------------------
 
 
@@ -339,13 +350,7 @@ def run_w2(ctx: Context) -> WorkloadResult:
     ctx.console.print("  W2 warming the emulator's page cache (and timing the parse baseline)")
     baseline = ctx.measure("W2", "W2", parse, variant="parse-baseline", index=0, isolated=False)
     baseline["required"] = True
-    restsync = _spec(
-        "restsync",
-        config=cfg.prospects_config(),
-        secrets=cfg.SALES_SECRETS,
-        url=url,
-        expected={"prospects": sizes.w2_records},
-    )
+    restsync = _prospects_spec(url, sizes.w2_records)
     # dlt's maximum_page is exclusive: pages base_page .. maximum_page - 1
     dlt = _spec(
         "dlt",
@@ -472,13 +477,7 @@ def run_w4(ctx: Context) -> WorkloadResult:
         "peak RSS of the client process",
         {"records": sizes.w4_records, "page_size": sizes.w4_page_size},
     )
-    restsync = _spec(
-        "restsync",
-        config=cfg.prospects_config(),
-        secrets=cfg.SALES_SECRETS,
-        url=url,
-        expected={"prospects": sizes.w4_records},
-    )
+    restsync = _prospects_spec(url, sizes.w4_records)
     capped = replace(restsync, sync_options={"duckdb_memory_limit": W4_DUCKDB_LIMIT})
     capped_name = f"restsync duckdb {W4_DUCKDB_LIMIT}"
     # memory is only measurable per process: always a fresh child, whatever ctx.isolate says
