@@ -1,8 +1,14 @@
-"""restsync's collector controls restore what they found."""
+"""restsync's collector controls restore what they found; its allocator choice can be
+overridden."""
 
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
+
+import pytest
 
 from restsync import _memory
 
@@ -40,3 +46,17 @@ def test_frozen_keeps_a_program_s_own_freeze() -> None:
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_importing_restsync_picks_the_system_allocator_for_arrow_unless_told(
+    setting: str | None, expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if setting is not None:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = setting
+    code = "import restsync, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == expected

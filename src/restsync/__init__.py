@@ -6,6 +6,7 @@ config (dict, file or built-in connector name) into a destination in one call.
 
 from __future__ import annotations
 
+from . import _memory  # noqa: F401  (first: it picks Arrow's allocator before pyarrow loads)
 from ._exceptions import (
     APIError,
     ConfigError,

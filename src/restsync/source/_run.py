@@ -101,6 +101,7 @@ def sync(
         dataset_name=dataset_name,
         pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,  # type: ignore[arg-type]
     )
+    _memory.limit_arenas()
     try:
         with _memory.frozen():
             pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]
