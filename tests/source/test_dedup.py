@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 import pyarrow as pa
 import pytest
@@ -146,3 +147,45 @@ def test_records_repeated_across_pages_land_once_on_every_run(
     assert ('"x-stage-data-deduplicated": true' in hint.replace(":true", ": true")) == (
         arrow == "1"
     )
+
+
+def _schemas(db: Path) -> set[str]:
+    return {row[0] for row in query(db, "SELECT schema_name FROM information_schema.schemata")}
+
+
+def test_a_first_sync_appends_into_the_missing_table_and_later_ones_merge(tmp_path: Path) -> None:
+    """Deduplicated rows merged into no table are all kept: the first sync appends them
+    without dlt's staging copy; the next merges (the rows are replaced, not repeated)."""
+    generation = [1]
+    transport = httpx.ASGITransport(app=_overlapping_app(generation))
+    db = tmp_path / "sync.duckdb"
+    sync(items_config("dups", maximum_page=6), duckdb_file=db, transport=transport)
+    assert "dups_staging" not in _schemas(db)
+    assert query(db, "SELECT COUNT(*), COUNT(DISTINCT id), MAX(gen) FROM dups.items") == [
+        (450, 450, 1)
+    ]
+    generation[0] = 2
+    sync(items_config("dups", maximum_page=6), duckdb_file=db, transport=transport)
+    assert "dups_staging" in _schemas(db)
+    assert query(db, "SELECT COUNT(*), COUNT(DISTINCT id), MIN(gen) FROM dups.items") == [
+        (450, 450, 2)
+    ]
+
+
+def test_an_emptied_table_is_appended_into_and_a_compound_key_always_merges(
+    tmp_path: Path,
+) -> None:
+    transport = httpx.ASGITransport(app=_overlapping_app([1]))
+    db = tmp_path / "sync.duckdb"
+    sync(items_config("dups", maximum_page=6), duckdb_file=db, transport=transport)
+    with duckdb.connect(str(db)) as connection:
+        connection.execute("DELETE FROM dups.items")
+    sync(items_config("dups", maximum_page=6), duckdb_file=db, transport=transport)
+    assert "dups_staging" not in _schemas(db)
+    assert query(db, "SELECT COUNT(*) FROM dups.items") == [(450,)]
+
+    config = items_config("pairs", maximum_page=6)
+    config["resources"][0]["primary_key"] = ["id", "name"]
+    sync(config, duckdb_file=db, transport=transport)
+    assert "pairs_staging" in _schemas(db)
+    assert query(db, "SELECT COUNT(*), COUNT(DISTINCT id) FROM pairs.items") == [(450, 450)]
