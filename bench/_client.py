@@ -231,13 +231,15 @@ def child_main() -> None:
     os.dup2(2, 1)
     raw = json.loads(sys.stdin.read())
     spec = RunSpec(**{**raw, "pages": tuple(raw["pages"]), "selector": tuple(raw["selector"])})
-    # the imports every run needs, before the baseline memory reading
+    # the imports the run's tool needs, before the baseline memory reading (only its own:
+    # restsync never loads dlt's rest_api, and dlt's runs must not get restsync's allocator)
     import dlt  # noqa: F401
     import duckdb  # noqa: F401
-    from dlt.sources import rest_api  # noqa: F401
 
-    import restsync  # noqa: F401
-
+    if spec.tool == "restsync":
+        import restsync  # noqa: F401
+    elif spec.tool == "dlt":
+        from dlt.sources import rest_api  # noqa: F401
     import_rss = _peak_rss_mb()
     result = execute(spec)
     result.import_rss_mb = import_rss

@@ -489,13 +489,15 @@ def run_w4(ctx: Context) -> WorkloadResult:
     )
     result.medians = {}
     result.metrics = []
-    for name in ("restsync", capped_name):
+    # the target applies to the capped run: uncapped, DuckDB keeps what it wrote cached (up to
+    # 80% of RAM by default), which is the destination's memory, not restsync's
+    for name, targeted in (("restsync", False), (capped_name, True)):
         rs = _summary(_of(result.runs, name))
         result.medians[name] = rs
         rss = rs["rss_mb"]
         result.metrics += [
-            Metric("W4", name, "peak RSS", rss, "MB", "<= 300",
-                   None if rss is None else rss <= 300),
+            Metric("W4", name, "peak RSS", rss, "MB", "<= 300" if targeted else "",
+                   None if rss is None or not targeted else rss <= 300),
             Metric("W4", name, "RSS after imports", rs["import_rss_mb"], "MB"),
             Metric("W4", name, "records/s into DuckDB", rs["records_per_s"], "rec/s"),
             _rows_metric("W4", name, _of(result.runs, name)),
