@@ -93,6 +93,10 @@ def append_into_empty_tables(pipeline: dlt.Pipeline, source: DltSource) -> list[
     changed = [name for name, table in tables.items() if table in empty]
     for name in changed:
         source.resources[name].apply_hints(write_disposition="append")
+    if changed:
+        # nested tables (of lists) must carry the root row's id now, or the next sync's merge
+        # could not find their rows to replace: dlt adds it only to merged tables by itself
+        source.root_key = True
     return changed
 
 
