@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ._engine import Batch, Engine, ProgressEvent, ResourceStats, join_url
+from ._engine import Batch, Decoded, Engine, ProgressEvent, ResourceStats, join_url
 from ._pages import FetchedPage, PaginationLoop, detect_base_page, run_sequential, run_windowed
 
 __all__ = [
     "Batch",
+    "Decoded",
     "Engine",
     "FetchedPage",
     "PaginationLoop",

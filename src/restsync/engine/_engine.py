@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -30,6 +31,7 @@ import orjson
 
 from restsync import _memory
 from restsync._exceptions import ResponseError, RestSyncError
+from restsync.config import OffsetPaginator as OffsetConfig
 from restsync.config import PageNumberPaginator as PageNumberConfig
 from restsync.config import ResourceConfig, SourceConfig
 from restsync.http import (
@@ -50,7 +52,14 @@ from restsync.paginate import (
     PredictablePaginator,
     build_paginator,
 )
-from restsync.select import Selector, SelectorNotFound, compile_selector, describe, detect_selector
+from restsync.select import (
+    KeySelector,
+    Selector,
+    SelectorNotFound,
+    compile_selector,
+    describe,
+    detect_selector,
+)
 
 from ._pages import (
     FetchedPage,
@@ -87,6 +96,32 @@ class ResourceStats:
     notes: list[str] = field(default_factory=list)
 
 
+@functools.cache
+def _object_keys(path: str) -> tuple[str, ...] | None:
+    selector = compile_selector(path)
+    return selector.object_keys if isinstance(selector, KeySelector) else None
+
+
+def _decodable(resource: _Resource) -> tuple[str, ...] | None:
+    """The keys leading to the records when a page of ``resource`` can be decoded straight from
+    its body: they are plain object keys, and the paginator counts records and reads at most
+    a total and a has-more flag from outside them (page numbers or offsets)."""
+    config = resource.paginator_config
+    selector = resource.selector
+    if not isinstance(config, PageNumberConfig | OffsetConfig):
+        return None
+    keys = selector.object_keys if isinstance(selector, KeySelector) else None
+    if not keys:
+        return None
+    for path in (config.total_path, config.has_more_path):
+        if path is None:
+            continue
+        read = _object_keys(path)
+        if read is None or read[: len(keys)] == keys:
+            return None
+    return keys
+
+
 class _End:
     """Sentinel closing a queue; ``error`` set when the producer failed."""
 
@@ -107,6 +142,22 @@ def _prepared(fetched: FetchedPage, prepare: Callable[[Batch], Any]) -> FetchedP
 
 def _as_is(records: Batch) -> Batch:
     return records
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A page read straight from its body by a ``Decode``: what ``prepare`` would have made of
+    its records, their count and identity (as ``identify``), and the rest of the body as
+    Python values, which the paginator reads."""
+
+    ready: Any
+    record_count: int
+    identity: tuple[int, bytes, bytes] | None
+    document: Any
+
+
+#: reads a page's body given the keys leading to its records; None when it must be parsed
+Decode = Callable[[bytes, tuple[str, ...]], Decoded | None]
 
 
 async def _take(queue: asyncio.Queue[Batch | _End], max_rows: int) -> list[Any]:
@@ -187,6 +238,8 @@ class Engine:
     them download concurrently while dlt drains one queue at a time. ``prepare`` maps a
     resource to a function applied to each of its pages, in page order, before the page is
     queued (the source turns pages into Arrow tables there: smaller while they wait).
+    ``decode`` maps a resource to a ``Decode``, tried in a worker thread on each page after the
+    first when nothing but the record count is read from pages (see ``_decodable``).
     """
 
     def __init__(
@@ -197,9 +250,13 @@ class Engine:
         on_event: Callable[[ProgressEvent], None] | None = None,
         queue_depth: int = 8,
         prepare: Mapping[str, Callable[[Batch], Any]] | None = None,
+        decode: Mapping[str, Decode] | None = None,
     ) -> None:
         self.config = config
         self._prepare = dict(prepare or {})
+        self._decode = dict(decode or {})
+        # decoding runs outside the GIL, beside this loop and dlt: two threads keep both busy
+        self._decoders = concurrent.futures.ThreadPoolExecutor(2, "restsync-decode")
         self._transport = transport
         self._on_event = on_event
         self._queue_depth = queue_depth
@@ -269,6 +326,7 @@ class Engine:
             loop.call_soon_threadsafe(loop.stop)
             if self._thread is not None:
                 self._thread.join(timeout=10)
+            self._decoders.shutdown(wait=True, cancel_futures=True)
 
     # --- loop side -----------------------------------------------------------------------
 
@@ -428,19 +486,13 @@ class Engine:
     ) -> None:
         """All pages of one request sequence of ``resource``."""
         endpoint = resource.config.endpoint
-        resolved = endpoint.resolved_params()
-        fixed = {k: v for k, v in endpoint.params.items() if k not in resolved}
-        query = {**fixed, **{k: v for k, v in path_params.items() if k in resolved}}
-        path = endpoint.path
-        if resolved:
-            path = path.format(**{k: path_params[k] for k in resolved})
-            query = {k: v for k, v in query.items() if "{" + k + "}" not in endpoint.path}
-        url = join_url(self.config.client.base_url, path)
+        url, query = self._target(resource, path_params)
 
         prepare = self._prepare.get(resource.name, _as_is)
         # no child reads these records: prepare each page as soon as it is parsed, once the
         # first page (which may decide how all are prepared) went through in order
         early = resource.queue is not None and not resource.children and prepare is not _as_is
+        decode = self._decode.get(resource.name) if early and not extra else None
 
         async def fetch(request: PageRequest) -> FetchedPage:
             spec = RequestSpec(
@@ -451,6 +503,10 @@ class Engine:
                 headers=endpoint.headers or None,
             )
             response = await http.send(spec, resource=resource.name, auth=endpoint.auth)
+            if decode is not None and resource.stats.pages:
+                decoded = await self._decoded(resource, request, response, decode)
+                if decoded is not None:
+                    return decoded
             # the collector would walk the fresh records again and again while they are alive;
             # converted right away, they are freed before it runs
             with _memory.paused():
@@ -498,6 +554,41 @@ class Engine:
                 url=redact_url(url, self._secrets),
                 hint="check endpoint.paginator against the API's documentation",
             ) from exc
+
+    def _target(
+        self, resource: _Resource, path_params: Mapping[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        """The URL and fixed query of a sequence: path parameters resolved from a parent's
+        record go into the path, the others into the query."""
+        endpoint = resource.config.endpoint
+        resolved = endpoint.resolved_params()
+        fixed = {k: v for k, v in endpoint.params.items() if k not in resolved}
+        query = {**fixed, **{k: v for k, v in path_params.items() if k in resolved}}
+        path = endpoint.path
+        if resolved:
+            path = path.format(**{k: path_params[k] for k in resolved})
+            query = {k: v for k, v in query.items() if "{" + k + "}" not in endpoint.path}
+        return join_url(self.config.client.base_url, path), query
+
+    async def _decoded(
+        self, resource: _Resource, request: PageRequest, response: httpx.Response, decode: Decode
+    ) -> FetchedPage | None:
+        """The page as ``decode`` reads it in a worker thread; None when it must be parsed."""
+        keys = _decodable(resource)
+        if keys is None:
+            return None
+        loop = asyncio.get_running_loop()
+        decoded = await loop.run_in_executor(self._decoders, decode, response.content, keys)
+        if decoded is None:
+            return None
+        page = Page(
+            request=request,
+            document=decoded.document,
+            headers=response.headers,
+            url=str(response.request.url),
+            record_count=decoded.record_count,
+        )
+        return FetchedPage(page, decoded.ready, decoded.identity, prepared=True)
 
     def _parse(
         self,

@@ -21,12 +21,19 @@ faithful, and otherwise goes to dlt as dicts:
   earlier goes the dict way, and dlt's usual variant columns take the odd values.
 
 A page that goes the dict way is loaded correctly; it is only slower.
+
+After the first page, ``decode`` can read a page straight from its body with Arrow's JSON
+reader, which creates no Python objects and releases the GIL, so pages decode in parallel with
+everything else. It declares the record type learned from the pages prepared so far (their own
+types, strings staying strings) and gives up on any page whose records do not have exactly
+that type, which then goes through ``prepare`` as above: the tables are the same either way.
 """
 
 from __future__ import annotations
 
 import array
 import base64
+import io
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -34,11 +41,13 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pa_json
 from dlt.common.schema.detections import is_iso_timestamp
 from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
 from dlt.common.storages.load_package import load_package_state
 
 from restsync.config import ColumnHint
+from restsync.engine import Decoded
 
 from ._dedup import UniqueKeys
 
@@ -101,6 +110,62 @@ def _table_of(records: list[Any]) -> pa.Table:
     return pa.Table.from_struct_array(rows)
 
 
+def decode_records(
+    body: bytes, keys: tuple[str, ...], record_type: pa.StructType
+) -> tuple[pa.Table, dict[str, Any]] | None:
+    """The records under ``keys`` of the JSON document ``body`` as a table of ``record_type``,
+    read by Arrow with that type declared, and the rest of the document (what a paginator may
+    read: a total, a has-more flag) as Python values; None unless ``body`` is one document
+    whose records have exactly that type (a field it lacks, a value of another type, no
+    records there)."""
+    records_type = pa.list_(record_type)
+    declared: pa.DataType = records_type
+    for key in reversed(keys[1:]):
+        declared = pa.struct([pa.field(key, declared)])
+    parse = pa_json.ParseOptions(
+        explicit_schema=pa.schema([pa.field(keys[0], declared)]),
+        unexpected_field_behavior="infer",
+    )
+    # one block for the whole body: a document must not straddle two
+    read = pa_json.ReadOptions(use_threads=False, block_size=max(len(body) + 1, 1 << 20))
+    try:
+        parsed = pa_json.read_json(io.BytesIO(body), read_options=read, parse_options=parse)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if parsed.num_rows != 1:
+        return None
+    document = pa.StructArray.from_arrays(
+        [column.combine_chunks() for column in parsed.columns], names=parsed.column_names
+    )
+    node: pa.Array = document
+    for key in keys:
+        node = node.field(key)
+    if node.type != records_type or node.null_count:
+        return None
+    return pa.Table.from_struct_array(node.flatten()), _without(document, keys)
+
+
+def _without(node: pa.StructArray, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The only value of ``node`` as Python values, leaving out the field at ``keys``."""
+    head, rest = keys[0], keys[1:]
+    value: dict[str, Any] = {}
+    for index in range(node.type.num_fields):
+        name = node.type.field(index).name
+        if name != head:
+            value[name] = node.field(index)[0].as_py()
+        elif rest:
+            value[name] = _without(node.field(index), rest)
+    return value
+
+
+def identify_table(table: pa.Table) -> tuple[int, bytes, bytes] | None:
+    """``identify`` of a decoded page: its row count, first and last row."""
+    if table.num_rows == 0:
+        return None
+    first, last = table.slice(0, 1).to_pylist()[0], table.slice(table.num_rows - 1).to_pylist()[0]
+    return (table.num_rows, orjson.dumps(first), orjson.dumps(last))
+
+
 def _with_dlt_columns(table: pa.Table) -> pa.Table:
     """Adds dlt's bookkeeping columns when running inside a dlt extract."""
     try:
@@ -143,6 +208,7 @@ class ArrowPages:
         self._decided: set[str] = set(self._types)
         self._dicts_only = False
         self._first = True
+        self._record_type: pa.StructType | None = None
 
     @property
     def unique_column(self) -> str | None:
@@ -165,7 +231,34 @@ class ArrowPages:
         if first and any(_has_list(field.type) for field in table.schema):
             self._dicts_only = True
             return records
+        self._learn(table.schema)
         return table
+
+    def _learn(self, schema: pa.Schema) -> None:
+        """The record type ``decode`` declares from now on: this page's own types, with the
+        types seen earlier for its all-null fields and for the fields it lacks."""
+        known = {} if self._record_type is None else {f.name: f.type for f in self._record_type}
+        fields = [
+            pa.field(f.name, known.get(f.name, f.type) if pa.types.is_null(f.type) else f.type)
+            for f in schema
+        ]
+        fields += [
+            pa.field(name, type_) for name, type_ in known.items() if name not in schema.names
+        ]
+        self._record_type = pa.struct(fields)
+
+    def decode(self, body: bytes, keys: tuple[str, ...]) -> Decoded | None:
+        """One page read straight from its JSON ``body`` (records under ``keys``) as the table
+        ``prepare`` would make of it; None when it must be parsed and prepared as usual. Safe
+        to call from another thread."""
+        record_type = self._record_type
+        if record_type is None or self._dicts_only:
+            return None
+        decoded = decode_records(body, keys, record_type)
+        if decoded is None:
+            return None
+        table, document = decoded
+        return Decoded(table, table.num_rows, identify_table(table), document)
 
     def items(self, chunks: Iterable[list[Any]]) -> Iterator[pa.Table | list[Any]]:
         """What dlt is handed for each chunk of prepared pages: their tables joined into one,

@@ -46,6 +46,7 @@ class _SourceRun:
     ) -> None:
         self._config = config
         self._prepare = {name: pages.prepare for name, pages in prepare.items()}
+        self._decode = {name: pages.decode for name, pages in prepare.items()}
         self._transport = transport
         self._on_event = on_event
         self._lock = threading.Lock()
@@ -65,6 +66,7 @@ class _SourceRun:
                     transport=self._transport,
                     on_event=self._on_event,
                     prepare=self._prepare,
+                    decode=self._decode,
                 )
                 engine.start(set(self._registered))
                 self._engine = engine
