@@ -42,6 +42,7 @@ from ._retry import (
     retry_after,
     transport_error_kind,
 )
+from ._slots import Slots
 
 log = logging.getLogger("restsync")
 
@@ -61,6 +62,7 @@ class RequestSpec:
     params: Mapping[str, Any] | None = None
     json: Any = None
     headers: Mapping[str, str] | None = None
+    priority: int = 0  # lower is let in first when requests wait for a slot (see ``Slots``)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class HttpStats:
 class _Host:
     """Shared state of every request to one scheme://host:port."""
 
-    slots: asyncio.Semaphore
+    slots: Slots
     limiter: AsyncLimiter | None
     loop_time: Callable[[], float]
     rate: float | None = None  # requests/s in force: configured, or learned from 429s
@@ -341,7 +343,9 @@ class HttpClient:
             url = redact_url(http_request.url, secrets)
             host = self._host(http_request.url)
             try:
-                response = await self._attempt(client, host, http_request, request_auth)
+                response = await self._attempt(
+                    client, host, http_request, request_auth, request.priority
+                )
             except RETRIABLE_TRANSPORT_ERRORS as exc:
                 self._emit("request", resource, None, 0.0)
                 if attempt >= retry.max_retries:
@@ -438,7 +442,7 @@ class HttpClient:
         if host is None:
             limits = self._config.limits
             host = _Host(
-                slots=asyncio.Semaphore(min(limits.max_in_flight_per_host, self._max_in_flight)),
+                slots=Slots(min(limits.max_in_flight_per_host, self._max_in_flight)),
                 limiter=_limiter(limits),
                 loop_time=asyncio.get_running_loop().time,
                 rate=limits.requests_per_second,
@@ -452,8 +456,10 @@ class HttpClient:
         host: _Host,
         request: httpx.Request,
         auth: httpx.Auth | None,
+        priority: int,
     ) -> httpx.Response:
-        async with host.slots:
+        await host.slots.acquire(priority)
+        try:
             while True:
                 await host.wait_until_resumed()
                 if host.limiter is not None:
@@ -472,6 +478,8 @@ class HttpClient:
             finally:
                 stats.in_flight -= 1
                 self._global.release()
+        finally:
+            host.slots.release()
 
     def _emit(
         self,
