@@ -41,20 +41,20 @@ def test_records_of_the_declared_type_decode_with_the_rest_of_the_document() -> 
     assert document == {"meta": {"total": 7}, "status": "ok"}
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        _body([{"id": 1, "extra": "x"}]),  # a field the type lacks
-        _body([{"id": 1.5}]),  # a float where integers were
-        _body([{"id": "1"}]),  # text where integers were
-        b'{"meta": {"items": [{"id": 1, "id": 2}]}}',  # a key twice (orjson keeps the last)
-        _body([1, 2]),  # not records
-        _body(None),  # no list at the path
-        orjson.dumps({"meta": {}}),  # nothing at the path
-        _body([{"id": 1}]) + b"\n" + _body([{"id": 2}]),  # two documents
-        b"not json",
-    ],
-)
+_NOT_DECODED = {
+    "a field the type lacks": _body([{"id": 1, "extra": "x"}]),
+    "a float where integers were": _body([{"id": 1.5}]),
+    "text where integers were": _body([{"id": "1"}]),
+    "a key twice (orjson keeps the last)": b'{"meta": {"items": [{"id": 1, "id": 2}]}}',
+    "not records": _body([1, 2]),
+    "no list at the path": _body(None),
+    "nothing at the path": orjson.dumps({"meta": {}}),
+    "two documents": _body([{"id": 1}]) + b"\n" + _body([{"id": 2}]),
+    "not JSON": b"not json",
+}
+
+
+@pytest.mark.parametrize("body", _NOT_DECODED.values(), ids=_NOT_DECODED.keys())
 def test_anything_else_is_left_to_the_usual_path(body: bytes) -> None:
     assert decode_records(body, ("meta", "items"), RECORD) is None
 
