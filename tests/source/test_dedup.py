@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import dlt
 import duckdb
 import httpx
 import pyarrow as pa
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from restsync import load_config, sync
+from restsync import load_config, rest_api_source, sync
 from restsync.source._dedup import UniqueKeys, dedup_column
 from support import items_config, query
 
@@ -215,3 +216,31 @@ def test_nested_tables_of_an_appended_first_sync_are_replaced_by_the_next_merge(
         tags = query(db, "SELECT value, COUNT(*) FROM nested.items__tags GROUP BY 1 ORDER BY 1")
         assert tags == [(f"g{run}", 250), ("t", 250)]
     assert query(db, "SELECT COUNT(*) FROM nested.items") == [(250,)]
+
+
+def test_after_a_sync_that_did_not_load_every_row_still_lands_once(tmp_path: Path) -> None:
+    """A sync that extracted but never loaded leaves a package: the next sync, which finds the
+    table missing, has dlt load that package (and nothing new, as dlt does); the one after
+    merges into it."""
+    transport = httpx.ASGITransport(app=_overlapping_app([1]))
+    db = tmp_path / "sync.duckdb"
+    pipelines = tmp_path / "pipelines"
+    config = items_config("dups", maximum_page=6)
+    interrupted = dlt.pipeline(
+        pipeline_name="interrupted",
+        destination=dlt.destinations.duckdb(str(db)),
+        dataset_name="dups",
+        pipelines_dir=str(pipelines),
+    )
+    interrupted.extract(rest_api_source(config, transport=transport))
+    interrupted.normalize()
+    assert interrupted.has_pending_data
+    for _ in range(2):
+        sync(
+            config,
+            duckdb_file=db,
+            transport=transport,
+            pipeline_name="interrupted",
+            pipelines_dir=pipelines,
+        )
+        assert query(db, "SELECT COUNT(*), COUNT(DISTINCT id) FROM dups.items") == [(450, 450)]

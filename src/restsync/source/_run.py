@@ -80,7 +80,8 @@ def append_into_empty_tables(pipeline: dlt.Pipeline, source: DltSource) -> list[
     """Loads each deduplicated merge resource by appending when its table is missing or empty,
     and returns their names. Its rows already have unique keys (``UniqueKeys``), so merging
     them into nothing keeps them all; dlt would stage them first and copy them over, which on
-    DuckDB takes as long again as the load itself. The next sync merges as usual."""
+    DuckDB takes as long again as the load itself. The next sync merges as usual. (When an
+    earlier sync left packages unloaded, dlt loads those and extracts nothing new.)"""
     naming = source.schema.naming
     tables: dict[str, str] = {}
     for name, resource in source.selected_resources.items():
