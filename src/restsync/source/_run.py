@@ -76,12 +76,16 @@ def _empty_tables(pipeline: dlt.Pipeline, tables: list[str]) -> set[str]:
     return empty
 
 
-def append_into_empty_tables(pipeline: dlt.Pipeline, source: DltSource) -> list[str]:
+def append_into_empty_tables(
+    pipeline: dlt.Pipeline, source: DltSource, *, new_destination: bool = False
+) -> list[str]:
     """Loads each deduplicated merge resource by appending when its table is missing or empty,
     and returns their names. Its rows already have unique keys (``UniqueKeys``), so merging
     them into nothing keeps them all; dlt would stage them first and copy them over, which on
     DuckDB takes as long again as the load itself. The next sync merges as usual. (When an
-    earlier sync left packages unloaded, dlt loads those and extracts nothing new.)"""
+    earlier sync left packages unloaded, dlt loads those and extracts nothing new.)
+    ``new_destination`` says the destination holds nothing yet (a DuckDB file that does not
+    exist), so it need not be asked."""
     naming = source.schema.naming
     tables: dict[str, str] = {}
     for name, resource in source.selected_resources.items():
@@ -90,7 +94,10 @@ def append_into_empty_tables(pipeline: dlt.Pipeline, source: DltSource) -> list[
         deduplicated = isinstance(disposition, dict) and disposition.get("deduplicated")
         if deduplicated and isinstance(table, str):
             tables[name] = naming.normalize_table_identifier(table)
-    empty = _empty_tables(pipeline, sorted(set(tables.values()))) if tables else set()
+    if new_destination or not tables:
+        empty = set(tables.values())
+    else:
+        empty = _empty_tables(pipeline, sorted(set(tables.values())))
     changed = [name for name, table in tables.items() if table in empty]
     for name in changed:
         source.resources[name].apply_hints(write_disposition="append")
@@ -150,7 +157,8 @@ def sync(
         pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,  # type: ignore[arg-type]
     )
     _memory.limit_arenas()
-    append_into_empty_tables(pipeline, source)
+    new_file = destination == "duckdb" and not Path(duckdb_file).exists()
+    append_into_empty_tables(pipeline, source, new_destination=new_file)
     try:
         with _memory.frozen():
             pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]
