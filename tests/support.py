@@ -9,6 +9,10 @@ from typing import Any
 
 import duckdb
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -66,3 +70,14 @@ def items_config(name: str, **paginator: Any) -> dict[str, Any]:
             }
         ],
     }
+
+
+def pages_app(records: list[dict[str, Any]]) -> Starlette:
+    """Serves ``records`` at ``/items``, 100 per page, pages numbered from 1 (the list is read
+    on every request: changing it changes what the API answers)."""
+
+    async def items(request: Request) -> JSONResponse:
+        page = int(request.query_params.get("page", "1"))
+        return JSONResponse({"items": records[(page - 1) * 100 : page * 100]})
+
+    return Starlette(routes=[Route("/items", items)])

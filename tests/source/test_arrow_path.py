@@ -10,13 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from restsync import load_config, sync
 from restsync.emulator import Emulator, EmulatorOptions
-from support import items_config, query
+from support import items_config, pages_app, query
 
 DLT_COLUMNS = {"_dlt_id", "_dlt_load_id"}  # present on both paths, values differ by nature
 
@@ -85,18 +82,8 @@ def _records(lists_from: int) -> list[dict[str, Any]]:
     ]
 
 
-def _pages_app(records: list[dict[str, Any]]) -> Starlette:
-    """Serves ``records`` at ``/items``, 100 per page, pages numbered from 1."""
-
-    async def items(request: Request) -> JSONResponse:
-        page = int(request.query_params.get("page", "1"))
-        return JSONResponse({"items": records[(page - 1) * 100 : page * 100]})
-
-    return Starlette(routes=[Route("/items", items)])
-
-
 def _unhinted_app(*, lists_from: int) -> Starlette:
-    return _pages_app(_records(lists_from))
+    return pages_app(_records(lists_from))
 
 
 def _plain_config() -> dict[str, Any]:
@@ -154,7 +141,7 @@ def test_a_first_page_arrow_cannot_type_sends_the_resource_the_dict_way(
     them with Arrow pages breaks dlt's merge of nested tables)."""
     records = _records(lists_from=1)
     records[0]["name"] = 12345  # text and a number in one column: Arrow cannot type it
-    app = _pages_app(records)
+    app = pages_app(records)
     dicts, arrow = _both_paths(_plain_config(), httpx.ASGITransport(app=app), tmp_path, monkeypatch)
     assert dicts.keys() == arrow.keys() == {"items", "items__tags"}
     for table in dicts:
@@ -171,7 +158,7 @@ def test_a_field_absent_from_a_page_s_first_record_still_lands(
     for record in records:
         if record["id"] % 100 == 1:  # the first record of every page
             del record["name"], record["owner"]
-    app = _pages_app(records)
+    app = pages_app(records)
     dicts, arrow = _both_paths(_plain_config(), httpx.ASGITransport(app=app), tmp_path, monkeypatch)
     assert arrow == dicts
     rows = {row[0]: row for row in arrow["items"][1]}

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from restsync import load_config, rest_api_source, sync
 from restsync.source._dedup import UniqueKeys, dedup_column
-from support import items_config, query
+from support import items_config, pages_app, query
 
 
 def _ids(table: pa.Table) -> list[Any]:
@@ -192,26 +192,14 @@ def test_an_emptied_table_is_appended_into_and_a_compound_key_always_merges(
     assert query(db, "SELECT COUNT(*), COUNT(DISTINCT id) FROM pairs.items") == [(450, 450)]
 
 
-def _listing_app(generation: list[int]) -> Starlette:
-    """Records with a list (dlt loads it as a nested table) on every page."""
-
-    async def items(request: Request) -> JSONResponse:
-        page = int(request.query_params.get("page", "1"))
-        ids = range((page - 1) * 100 + 1, min(page * 100, 250) + 1)
-        rows = [{"id": i, "tags": [f"g{generation[0]}", "t"]} for i in ids]
-        return JSONResponse({"items": rows})
-
-    return Starlette(routes=[Route("/items", items)])
-
-
 def test_nested_tables_of_an_appended_first_sync_are_replaced_by_the_next_merge(
     tmp_path: Path,
 ) -> None:
-    generation = [1]
-    transport = httpx.ASGITransport(app=_listing_app(generation))
+    records: list[dict[str, Any]] = []  # each with a list: dlt loads it as a nested table
+    transport = httpx.ASGITransport(app=pages_app(records))
     db = tmp_path / "sync.duckdb"
     for run in (1, 2):
-        generation[0] = run
+        records[:] = [{"id": i, "tags": [f"g{run}", "t"]} for i in range(1, 251)]
         sync(items_config("nested"), duckdb_file=db, transport=transport)
         tags = query(db, "SELECT value, COUNT(*) FROM nested.items__tags GROUP BY 1 ORDER BY 1")
         assert tags == [(f"g{run}", 250), ("t", 250)]
