@@ -493,7 +493,7 @@ class Engine:
         # first page (which may decide how all are prepared) went through in order
         early = resource.queue is not None and not resource.children and prepare is not _as_is
         decode = self._decode.get(resource.name) if early and not extra else None
-        emitted = [0]  # pages of this sequence handed on
+        emitted = 0  # pages of this sequence handed on
 
         async def fetch(request: PageRequest) -> FetchedPage:
             spec = RequestSpec(
@@ -503,7 +503,7 @@ class Engine:
                 json=endpoint.json_body,
                 headers=endpoint.headers or None,
                 # the pages needed soonest get the free slots first (see http.Slots)
-                priority=request.index - emitted[0],
+                priority=request.index - emitted,
             )
             response = await http.send(spec, resource=resource.name, auth=endpoint.auth)
             if decode is not None and resource.stats.pages:
@@ -519,7 +519,8 @@ class Engine:
             return fetched
 
         async def emit(fetched: FetchedPage) -> None:
-            emitted[0] += 1
+            nonlocal emitted
+            emitted += 1
             resource.stats.pages += 1
             resource.stats.records += fetched.page.record_count
             if fetched.page.record_count:
