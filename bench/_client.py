@@ -195,7 +195,7 @@ def _run_parse(spec: RunSpec, result: RunResult) -> None:
             node = node[key]
         return node
 
-    def table_of(body: bytes) -> pa.Table:  # as restsync converts a page
+    def table_of(body: bytes) -> pa.Table:  # as restsync converts a page it does not decode
         return pa.Table.from_struct_array(pa.array(records_of(body)))
 
     table_of(bodies[0])  # pyarrow's first call pays for its set-up
