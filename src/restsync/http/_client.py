@@ -43,6 +43,7 @@ from ._retry import (
     transport_error_kind,
 )
 from ._slots import Slots
+from ._transport import AiohttpTransport
 
 log = logging.getLogger("restsync")
 
@@ -252,23 +253,35 @@ def _wait_too_long(
     )
 
 
-def _unreachable(exc: Exception, retries: int, resource: str, url: str) -> RetriableAPIError:
+def _unreachable(
+    exc: Exception, retries: int, resource: str, url: str, secrets: list[str]
+) -> RetriableAPIError:
+    detail = redact_text(str(exc), secrets)
+    hint = (
+        "check that the API host is reachable from here (base_url, DNS, firewall, proxy); "
+        "for timeouts raise client.timeout"
+    )
+    if "certificate verify failed" in detail.lower():
+        hint = (
+            "the server's TLS certificate is not trusted here: if a private CA or an "
+            "inspecting proxy signs it, point SSL_CERT_FILE at that CA's certificate"
+        )
     return RetriableAPIError(
-        f"gave up after {retries} retries: last error: {transport_error_kind(exc)}",
+        f"gave up after {retries} retries: last error: {transport_error_kind(exc)}"
+        + (f": {detail}" if detail else ""),
         resource=resource,
         url=url,
-        hint="check that the API host is reachable from here (base_url, DNS, firewall, "
-        "proxy); for timeouts raise client.timeout",
+        hint=hint,
     )
 
 
 class HttpClient:
     """Sends the engine's requests politely; use as ``async with HttpClient(config) as http``.
 
-    One ``httpx.AsyncClient`` (HTTP/1.1, pool sized to the in-flight cap) serves every host.
-    ``transport`` replaces the network (``httpx.ASGITransport`` in tests); ``on_event``
-    receives an ``HttpEvent`` for every attempt, retry and throttle; ``max_in_flight``
-    overrides ``config.limits.max_in_flight``.
+    One ``httpx.AsyncClient`` (HTTP/1.1, pool sized to the in-flight cap) serves every host,
+    over aiohttp (``AiohttpTransport``). ``transport`` replaces the network
+    (``httpx.ASGITransport`` in tests); ``on_event`` receives an ``HttpEvent`` for every
+    attempt, retry and throttle; ``max_in_flight`` overrides ``config.limits.max_in_flight``.
     """
 
     def __init__(
@@ -298,7 +311,7 @@ class HttpClient:
             auth=build_auth(self._config.auth),
             timeout=self._config.timeout,
             limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-            transport=self._transport,
+            transport=self._transport or AiohttpTransport(max_connections=size),
             follow_redirects=True,
             http1=True,
             http2=False,
@@ -349,7 +362,7 @@ class HttpClient:
             except RETRIABLE_TRANSPORT_ERRORS as exc:
                 self._emit("request", resource, None, 0.0)
                 if attempt >= retry.max_retries:
-                    raise _unreachable(exc, attempt, resource, url) from exc
+                    raise _unreachable(exc, attempt, resource, url, secrets) from exc
                 attempt += 1
                 wait = backoff(retry, attempt)
                 self._retry_event(resource, None, wait)
