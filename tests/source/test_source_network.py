@@ -4,8 +4,10 @@ in any thread, goes to the loopback interface."""
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import socket
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +82,24 @@ def test_a_sync_connects_to_loopback_only(tmp_path: Path, monkeypatch: pytest.Mo
     assert result.tables == {"items": 30}
     assert outbound.hosts, "nothing connected at all: the recorder saw nothing"
     assert outbound.off_loopback == []
+
+
+def test_a_sync_leaves_no_task_and_no_socket_behind(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The engine stops once dlt has every page, while its HTTP client may still be closing
+    connections: that closing must finish, or asyncio reports a task destroyed while pending
+    (before the fix: in about half of such syncs) and sockets stay open."""
+    page_number = {"type": "page_number", "base_page": 1}
+    source = config(*(resource(f"r{n}", paginator=page_number) for n in range(6)))
+    options = EmulatorOptions(records=100, page_size=10, latency=0.02)
+
+    with warnings.catch_warnings(record=True) as caught, serve(load_config(source), options) as api:
+        warnings.simplefilter("always", ResourceWarning)
+        for run in range(5):
+            result = sync(source, base_url=api.url, duckdb_file=tmp_path / f"{run}.duckdb")
+            assert result.tables == {f"r{n}": 100 for n in range(6)}
+            gc.collect()
+
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

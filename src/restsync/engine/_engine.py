@@ -72,6 +72,8 @@ from ._pages import (
 
 log = logging.getLogger("restsync")
 
+_FINISH_SECONDS = 5.0  # at most this long for the tasks left when the engine stops
+
 Batch = list[Any]
 
 
@@ -158,6 +160,19 @@ class Decoded:
 
 #: reads a page's body given the keys leading to its records; None when it must be parsed
 Decode = Callable[[bytes, tuple[str, ...]], Decoded | None]
+
+
+def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """What ``asyncio.run`` does on its way out, for a stopped ``loop``: the tasks still there
+    (a fetch being cancelled, connections being closed) run to their end, those not yet told
+    to stop being cancelled first; destroying them pending would leave sockets open."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        if not task.cancelling():
+            task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending, timeout=_FINISH_SECONDS))
+    loop.run_until_complete(loop.shutdown_asyncgens())
 
 
 async def _take(queue: asyncio.Queue[Batch | _End], max_rows: int) -> list[Any]:
@@ -281,6 +296,7 @@ class Engine:
                 asyncio.set_event_loop(loop)
                 loop.call_soon(ready.set)
                 loop.run_forever()
+                _finish_tasks(loop)
                 loop.close()
 
             self._thread = threading.Thread(target=run, name="restsync-engine", daemon=True)

@@ -324,9 +324,11 @@ class HttpClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        client, self._client = self._client, None
+        if client is not None:
+            # closing waits for the connections to close: a cancellation (the engine
+            # stopping) must not cut that short; the engine lets the closing finish
+            await asyncio.shield(client.aclose())
 
     # --- the one public operation -----------------------------------------------------------
 
