@@ -1,4 +1,4 @@
-"""restsync's collector controls restore what they found; its allocator choice can be
+"""restsync's collector control restores what it found; its allocator choice can be
 overridden."""
 
 from __future__ import annotations
@@ -28,24 +28,6 @@ def test_paused_leaves_a_disabled_collector_disabled() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
-
-
-def test_frozen_freezes_what_exists_and_unfreezes_after() -> None:
-    assert gc.get_freeze_count() == 0
-    with _memory.frozen():
-        assert gc.get_freeze_count() > 0
-    assert gc.get_freeze_count() == 0
-
-
-def test_frozen_keeps_a_program_s_own_freeze() -> None:
-    gc.freeze()
-    try:
-        frozen = gc.get_freeze_count()
-        with _memory.frozen():
-            pass
-        assert gc.get_freeze_count() == frozen
-    finally:
-        gc.unfreeze()
 
 
 @pytest.mark.parametrize(("setting", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])

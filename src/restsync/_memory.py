@@ -5,8 +5,11 @@ Parsing one page allocates thousands of dicts and lists. Each allocation counts 
 automatic collection, and every full collection walks all live container objects, which after
 importing dlt are a few hundred thousand. None of them are garbage, and a page's records hold
 no reference cycles, so that work is wasted. Measured on 200,000 records (5 isolated syncs,
-medians): 5.43 s before, 5.26 s with parsing paused and import-time objects frozen; the larger
-gain came once pages were converted and freed inside the paused block (engine ``fetch``).
+medians): 5.43 s before, 5.26 s with parsing paused; the larger gain came once pages were
+converted and freed inside the paused block (engine ``fetch``). Import-time objects are not
+frozen (``gc.freeze``) any more: with Arrow decoding most pages there is no measurable gain
+(W2 A/B 2.80 vs 2.81 s), and with aiohttp loaded the freeze changed the order in which objects
+die at exit so that DuckDB's bindings printed leak reports after every sync.
 
 Peak memory: the allocators restsync picks return freed memory instead of keeping it for
 reuse. Importing restsync makes Arrow use the system allocator (``ARROW_DEFAULT_MEMORY_POOL``,
@@ -45,20 +48,6 @@ def paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-@contextmanager
-def frozen() -> Iterator[None]:
-    """Objects alive at entry (modules, classes, functions) are left out of every collection
-    inside the block. Does nothing when the program froze objects itself."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 @cache

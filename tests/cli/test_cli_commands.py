@@ -6,15 +6,16 @@ from __future__ import annotations
 import os
 import re
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import typer
-from cli_support import Invoke
+from cli_support import Invoke, assert_quiet, console_script
 
 from restsync import connectors
-from restsync.cli import app, main
+from restsync.cli import app, execute
 from support import REPO
 
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
@@ -200,9 +201,33 @@ def test_the_command_turns_dlt_telemetry_off_unless_the_user_set_it(
         monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", before)
     monkeypatch.setattr(sys, "argv", ["restsync", "connectors"])
 
-    with pytest.raises(SystemExit) as info:
-        main()
-
-    assert info.value.code == 0
+    assert execute() == 0
     assert "crm" in capsys.readouterr().out
     assert os.environ.get("RUNTIME__DLTHUB_TELEMETRY") == after
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "stream", "text"),
+    [
+        (["connectors"], 0, "stdout", "sales_engagement"),
+        (["run", "missing.yaml"], 2, "stderr", "error: missing.yaml: config file not found"),
+        (["no-such-command"], 2, "stderr", "No such command"),
+    ],
+    ids=["ok", "config-error", "usage-error"],
+)
+def test_the_console_script_exits_with_the_status_and_all_the_output(
+    args: list[str], status: int, stream: str, text: str, tmp_path: Path
+) -> None:
+    """``main`` ends the process without the interpreter's teardown: the status and the
+    output must still arrive whole, and nothing may follow them."""
+    done = subprocess.run(
+        [console_script(), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == status
+    assert text in getattr(done, stream)
+    assert_quiet(done.stdout + done.stderr)

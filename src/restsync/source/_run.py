@@ -160,8 +160,7 @@ def sync(
     new_file = destination == "duckdb" and not Path(duckdb_file).exists()
     append_into_empty_tables(pipeline, source, new_destination=new_file)
     try:
-        with _memory.frozen():
-            pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]
+        pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]
         counts = row_counts(pipeline)
     except PipelineStepFailed as exc:
         cause = find_cause(exc, RestSyncError)
