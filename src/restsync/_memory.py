@@ -8,8 +8,9 @@ no reference cycles, so that work is wasted. Measured on 200,000 records (5 isol
 medians): 5.43 s before, 5.26 s with parsing paused; the larger gain came once pages were
 converted and freed inside the paused block (engine ``fetch``). Import-time objects are not
 frozen (``gc.freeze``) any more: with Arrow decoding most pages there is no measurable gain
-(W2 A/B 2.80 vs 2.81 s), and with aiohttp loaded the freeze changed the order in which objects
-die at exit so that DuckDB's bindings printed leak reports after every sync.
+(W2 A/B 2.80 vs 2.81 s), and the freeze was one of the things that, with aiohttp loaded,
+changed the order in which objects die at exit so that DuckDB's bindings printed leak
+reports (see ``cli.main``).
 
 Peak memory: the allocators restsync picks return freed memory instead of keeping it for
 reuse. Importing restsync makes Arrow use the system allocator (``ARROW_DEFAULT_MEMORY_POOL``,
