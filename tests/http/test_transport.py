@@ -213,3 +213,19 @@ async def test_https_trusts_the_certificates_httpx_would(
         async with HttpClient(_config(base)) as http:
             response = await http.send(RequestSpec("GET", "x"), resource="r")
     assert response.json() == {"tls": True}
+
+
+async def test_a_socks_proxy_from_the_environment_is_refused_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALL_PROXY", "socks5://user:pw@127.0.0.1:1080")
+    monkeypatch.setenv("all_proxy", "socks5://user:pw@127.0.0.1:1080")
+    async with HttpClient(_config("http://api.example.invalid/")) as http:
+        with pytest.raises(FatalAPIError) as info:
+            await http.send(RequestSpec("GET", "x"), resource="r")
+        assert http.stats.requests == 1
+    assert "(socks5://127.0.0.1) is not supported" in str(info.value)
+    assert "NO_PROXY" in info.value.hint
+    assert "pw" not in str(info.value)

@@ -206,11 +206,15 @@ async def _send_keeping_slot(
 
 
 def _unsendable(exc: Exception, resource: str, url: str, secrets: list[str]) -> FatalAPIError:
+    detail = redact_text(str(exc), secrets)
+    hint = "check client.base_url and the endpoint path"
+    if "proxy" in detail:
+        hint = "point HTTP(S)_PROXY/ALL_PROXY at an http proxy, or list the host in NO_PROXY"
     return FatalAPIError(
-        f"the request could not be sent: {redact_text(str(exc), secrets)} ({type(exc).__name__})",
+        f"the request could not be sent: {detail} ({type(exc).__name__})",
         resource=resource,
         url=url,
-        hint="check client.base_url and the endpoint path",
+        hint=hint,
     )
 
 

@@ -118,6 +118,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 self._proxies[origin] = (None, None)
             else:
                 proxy = URL(named)
+                if proxy.scheme not in ("http", "https"):
+                    raise httpx.UnsupportedProtocol(
+                        f"the proxy the environment names for {url.host} "
+                        f"({proxy.scheme}://{proxy.host}) is not supported: only http:// and "
+                        "https:// proxies are"
+                    )
                 auth = aiohttp.BasicAuth.from_url(proxy)
                 self._proxies[origin] = (proxy.with_user(None), auth)
         return self._proxies[origin]
