@@ -58,6 +58,34 @@ def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
         raise mapped(str(exc) or type(exc).__name__, request=request) from exc
 
 
+def _environment_proxy(url: httpx.URL) -> _Proxy:
+    """The proxy the environment names for ``url`` (``<scheme>_proxy``, else ``all_proxy``;
+    none for hosts ``no_proxy`` lists) and the credentials in its URL."""
+    proxies = urllib.request.getproxies()
+    named = proxies.get(url.scheme) or proxies.get("all")
+    if not named or urllib.request.proxy_bypass(url.host):
+        return None, None
+    proxy = URL(named)
+    if proxy.scheme not in ("http", "https"):
+        raise httpx.UnsupportedProtocol(
+            f"the proxy the environment names for {url.host} "
+            f"({proxy.scheme}://{proxy.host}) is not supported: only http:// and "
+            "https:// proxies are"
+        )
+    return proxy.with_user(None), aiohttp.BasicAuth.from_url(proxy)
+
+
+def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
+    """httpx's timeouts for the request: ``pool`` + ``connect`` bound getting a connection,
+    ``connect`` the connecting, ``read`` each wait for data."""
+    given = request.extensions.get("timeout", {})
+    pool, connect, read = given.get("pool"), given.get("connect"), given.get("read")
+    whole_connect = None if pool is None or connect is None else pool + connect
+    return aiohttp.ClientTimeout(
+        total=None, connect=whole_connect, sock_connect=connect, sock_read=read
+    )
+
+
 class _Body(httpx.AsyncByteStream):
     """A body already read whole: httpx decodes it (gzip, ...) as it reads the stream."""
 
@@ -77,7 +105,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
         self._ssl: ssl.SSLContext | None = None
-        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         self._proxies: dict[tuple[bytes, bytes, int | None], _Proxy] = {}
 
     def _open(self) -> aiohttp.ClientSession:
@@ -107,41 +134,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return self._ssl
 
     def _proxy_for(self, url: httpx.URL) -> _Proxy:
-        """The proxy the environment names for ``url`` (``<scheme>_proxy``, else
-        ``all_proxy``; none for hosts ``no_proxy`` lists) and the credentials in its URL,
-        looked up once per origin."""
+        """``_environment_proxy`` of ``url``, looked up once per origin."""
         origin = (url.raw_scheme, url.raw_host, url.port)
         if origin not in self._proxies:
-            proxies = urllib.request.getproxies()
-            named = proxies.get(url.scheme) or proxies.get("all")
-            if not named or urllib.request.proxy_bypass(url.host):
-                self._proxies[origin] = (None, None)
-            else:
-                proxy = URL(named)
-                if proxy.scheme not in ("http", "https"):
-                    raise httpx.UnsupportedProtocol(
-                        f"the proxy the environment names for {url.host} "
-                        f"({proxy.scheme}://{proxy.host}) is not supported: only http:// and "
-                        "https:// proxies are"
-                    )
-                auth = aiohttp.BasicAuth.from_url(proxy)
-                self._proxies[origin] = (proxy.with_user(None), auth)
+            self._proxies[origin] = _environment_proxy(url)
         return self._proxies[origin]
-
-    def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
-        """httpx's timeouts for the request: ``pool`` + ``connect`` bound getting a
-        connection, ``connect`` the connecting, ``read`` each wait for data."""
-        given = request.extensions.get("timeout", {})
-        key = (given.get("pool"), given.get("connect"), given.get("read"))
-        timeout = self._timeouts.get(key)
-        if timeout is None:
-            pool, connect, read = key
-            whole_connect = None if pool is None or connect is None else pool + connect
-            timeout = aiohttp.ClientTimeout(
-                total=None, connect=whole_connect, sock_connect=connect, sock_read=read
-            )
-            self._timeouts[key] = timeout
-        return timeout
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.scheme not in ("http", "https"):
@@ -163,7 +160,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 ssl=self._ssl_for(request.url),
                 proxy=proxy,
                 proxy_auth=proxy_auth,
-                timeout=self._timeout(request),
+                timeout=_timeout(request),
             ) as response:
                 content = await response.read()
                 version = response.version or aiohttp.HttpVersion11
