@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from restsync.config import ClientConfig
 from restsync.http import HttpClient
 
 
@@ -152,3 +153,12 @@ OK_RESPONSE = (
     b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n"
     b'connection: close\r\n\r\n{"ok":true}'
 )
+
+
+def wire_config(
+    base_url: str, *, retry: dict[str, Any] | None = None, **extra: Any
+) -> ClientConfig:
+    """A client config for tests over real sockets: 10 ms backoff unless ``retry`` says
+    otherwise; ``extra`` goes into the config as it is."""
+    fast = {"initial_backoff": 0.01, "max_backoff": 1.0, **(retry or {})}
+    return ClientConfig.model_validate({"base_url": base_url, "retry": fast, **extra})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from typing import Any
 
 import pytest
 from http_fakes import (
@@ -15,16 +14,11 @@ from http_fakes import (
     raw_server,
     read_request_head,
     uvicorn_server,
+    wire_config,
 )
 
 from restsync import FatalAPIError, RetriableAPIError
-from restsync.config import ClientConfig
 from restsync.http import HttpClient, HttpEvent, RequestSpec
-
-
-def _config(base_url: str, *, retry: dict[str, Any] | None = None, **extra: Any) -> ClientConfig:
-    fast = {"initial_backoff": 0.01, "max_backoff": 1.0, **(retry or {})}
-    return ClientConfig.model_validate({"base_url": base_url, "retry": fast, **extra})
 
 
 async def test_real_uvicorn_server() -> None:
@@ -32,7 +26,7 @@ async def test_real_uvicorn_server() -> None:
     api.on("/api/v1/flaky", Reply(503), Reply(200, {"data": [1, 2]}))
     api.on("/api/v1/missing", Reply(404, {"error": "no such thing"}))
     async with uvicorn_server(api.app) as base:
-        config = _config(
+        config = wire_config(
             f"{base}/api/v1/",
             auth={"type": "http_basic", "username": "ann", "password": "pw"},
             limits={"max_in_flight": 3},
@@ -56,7 +50,7 @@ async def test_real_uvicorn_server() -> None:
 
 async def test_connect_error_is_retried_then_reported() -> None:
     events: list[HttpEvent] = []
-    config = _config(f"http://127.0.0.1:{free_port()}/", retry={"max_retries": 2})
+    config = wire_config(f"http://127.0.0.1:{free_port()}/", retry={"max_retries": 2})
     async with HttpClient(config, on_event=events.append) as http:
         with pytest.raises(RetriableAPIError) as info:
             await http.send(RequestSpec("GET", "x"), resource="r")
@@ -83,7 +77,7 @@ async def test_dropped_connections_are_retried() -> None:
             writer.write(OK_RESPONSE)
             await writer.drain()
 
-    async with raw_server(handler) as base, HttpClient(_config(base + "/")) as http:
+    async with raw_server(handler) as base, HttpClient(wire_config(base + "/")) as http:
         response = await http.send(RequestSpec("GET", "x"), resource="r")
         assert http.stats.retries == 2
     assert response.json() == {"ok": True}
@@ -95,7 +89,7 @@ async def test_read_timeout_is_retried_then_reported() -> None:
         await asyncio.sleep(1.0)
 
     async with raw_server(handler) as base:
-        config = _config(base + "/", timeout=0.1, retry={"max_retries": 1})
+        config = wire_config(base + "/", timeout=0.1, retry={"max_retries": 1})
         async with HttpClient(config) as http:
             with pytest.raises(RetriableAPIError) as info:
                 await http.send(RequestSpec("GET", "x"), resource="r")
@@ -119,7 +113,7 @@ async def test_a_cancelled_request_keeps_its_slot_until_the_server_answered(
     api = FakeAPI(delay=0.3)
     async with (
         uvicorn_server(api.app) as base,
-        HttpClient(_config(f"{base}/", limits=limits)) as http,
+        HttpClient(wire_config(f"{base}/", limits=limits)) as http,
     ):
         first = asyncio.create_task(http.send(RequestSpec("GET", "first"), resource="r"))
         await _serving(api, 1)
@@ -137,7 +131,10 @@ async def test_a_cancelled_request_keeps_its_slot_until_the_server_answered(
 async def test_a_request_cancelled_twice_is_abandoned_at_once() -> None:
     api = FakeAPI(delay=1.0)
     config = {"limits": {"max_in_flight": 1}}
-    async with uvicorn_server(api.app) as base, HttpClient(_config(f"{base}/", **config)) as http:
+    async with (
+        uvicorn_server(api.app) as base,
+        HttpClient(wire_config(f"{base}/", **config)) as http,
+    ):
         task = asyncio.create_task(http.send(RequestSpec("GET", "slow"), resource="r"))
         await _serving(api, 1)
         started = asyncio.get_running_loop().time()

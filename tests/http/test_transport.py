@@ -15,7 +15,7 @@ import httpx
 import orjson
 import pytest
 import trustme
-from http_fakes import free_port, raw_server
+from http_fakes import free_port, raw_server, wire_config
 
 from restsync import FatalAPIError, RetriableAPIError
 from restsync.config import ClientConfig
@@ -23,8 +23,7 @@ from restsync.http import HttpClient, RequestSpec
 
 
 def _config(base_url: str, **extra: Any) -> ClientConfig:
-    retry = {"initial_backoff": 0.01, "max_backoff": 0.1, "max_retries": 1}
-    return ClientConfig.model_validate({"base_url": base_url, "retry": retry, **extra})
+    return wire_config(base_url, retry={"max_retries": 1}, **extra)
 
 
 async def _read_request(reader: asyncio.StreamReader) -> tuple[list[bytes], bytes]:
