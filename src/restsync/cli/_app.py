@@ -230,7 +230,8 @@ def _demo_value(name: str) -> str:
 
 def _secret_is_set(name: str) -> bool:
     import dlt
-    from dlt.common.exceptions import DltException
+
+    from restsync._dlt import DltException
 
     try:
         dlt.secrets[name]

@@ -31,7 +31,8 @@ def resolve_secret(name: object, path: Path, secrets: Mapping[str, str] | None) 
         return secrets[name]
 
     import dlt
-    from dlt.common.exceptions import DltException
+
+    from restsync._dlt import DltException
 
     try:
         value = dlt.secrets[name]

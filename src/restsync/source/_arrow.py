@@ -42,10 +42,12 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
-from dlt.common.schema.detections import is_iso_timestamp
-from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
-from dlt.common.storages.load_package import load_package_state
 
+from restsync._dlt import (
+    CurrentLoadPackageStateNotAvailable,
+    is_iso_timestamp,
+    load_package_state,
+)
 from restsync.config import ColumnHint
 from restsync.engine import Decoded
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from dlt.common.normalizers.naming.snake_case import NamingConvention
 
+from restsync._dlt import NamingConvention
 from restsync.config import ResourceConfig
 
 _NAMING = NamingConvention()

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
-from dlt.common.destination import Destination
-from dlt.common.destination.exceptions import UnknownDestinationModule
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
+from restsync._dlt import (
+    ConfigFieldMissingException,
+    Destination,
+    DuckDbCredentials,
+    UnknownDestinationModule,
+)
 from restsync._exceptions import ConfigError, LoadError
 
 __all__ = ["find_cause", "missing_configuration", "resolve_destination"]

@@ -15,12 +15,14 @@ from typing import Any
 
 import dlt
 import httpx
-from dlt.common.destination import TLoaderFileFormat
-from dlt.destinations.exceptions import DatabaseUndefinedRelation
-from dlt.extract import DltSource
-from dlt.pipeline.exceptions import PipelineStepFailed
 
 from restsync import _memory
+from restsync._dlt import (
+    DatabaseUndefinedRelation,
+    DltSource,
+    PipelineStepFailed,
+    TLoaderFileFormat,
+)
 from restsync._exceptions import LoadError, RestSyncError
 from restsync.config import SourceConfig, load_config
 from restsync.engine import ProgressEvent

@@ -18,10 +18,9 @@ from typing import Any
 import dlt
 import httpx
 import pyarrow as pa
-from dlt.extract.resource import DltResource
-from dlt.extract.source import DltSource
 
 from restsync import _memory
+from restsync._dlt import DltResource, DltSource
 from restsync.config import ResourceConfig, SourceConfig, load_config
 from restsync.engine import Batch, Engine, ProgressEvent
 

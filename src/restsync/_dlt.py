@@ -1,0 +1,39 @@
+"""Every reach into dlt below its public surface, in one place.
+
+restsync builds on dlt's public API (``dlt.pipeline``, ``dlt.resource``, ``dlt.source``,
+``dlt.extract``). Where it needs more (dlt's rules for names and types, its exception types,
+the load package being extracted) it imports them here, so that a dlt upgrade that moves them
+breaks one module, and so that a reader sees at a glance what restsync relies on.
+"""
+
+from __future__ import annotations
+
+from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.destination import Destination, TLoaderFileFormat
+from dlt.common.destination.exceptions import UnknownDestinationModule
+from dlt.common.exceptions import DltException
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.schema.detections import is_iso_timestamp
+from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
+from dlt.common.storages.load_package import load_package_state
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from dlt.extract import DltResource, DltSource
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+__all__ = [
+    "ConfigFieldMissingException",
+    "CurrentLoadPackageStateNotAvailable",
+    "DatabaseUndefinedRelation",
+    "Destination",
+    "DltException",
+    "DltResource",
+    "DltSource",
+    "DuckDbCredentials",
+    "NamingConvention",
+    "PipelineStepFailed",
+    "TLoaderFileFormat",
+    "UnknownDestinationModule",
+    "is_iso_timestamp",
+    "load_package_state",
+]
