@@ -9,19 +9,35 @@ breaks one module, and so that a reader sees at a glance what restsync relies on
 from __future__ import annotations
 
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.data_types.type_helpers import coerce_value, py_type_to_sc_type
 from dlt.common.destination import Destination, TLoaderFileFormat
 from dlt.common.destination.exceptions import UnknownDestinationModule
 from dlt.common.exceptions import DltException
 from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.schema import Schema
 from dlt.common.schema.detections import is_iso_timestamp
+from dlt.common.schema.exceptions import CannotCoerceColumnException
+from dlt.common.schema.typing import TColumnSchema, TDataType, TTableSchema, TTypeDetections
+from dlt.common.schema.utils import autodetect_sc_type, is_complete_column
 from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
 from dlt.common.storages.load_package import load_package_state
+from dlt.common.time import normalize_timezone
+from dlt.common.typing import VARIANT_FIELD_FORMAT
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+
+def type_detections(schema: Schema) -> list[TTypeDetections]:
+    """The type detections (``iso_timestamp`` ...) the schema applies to a new column's first
+    value, as its normaliser reads them."""
+    return list(schema._type_detections or ())
+
+
 __all__ = [
+    "VARIANT_FIELD_FORMAT",
+    "CannotCoerceColumnException",
     "ConfigFieldMissingException",
     "CurrentLoadPackageStateNotAvailable",
     "DatabaseUndefinedRelation",
@@ -32,8 +48,18 @@ __all__ = [
     "DuckDbCredentials",
     "NamingConvention",
     "PipelineStepFailed",
+    "Schema",
+    "TColumnSchema",
+    "TDataType",
     "TLoaderFileFormat",
+    "TTableSchema",
     "UnknownDestinationModule",
+    "autodetect_sc_type",
+    "coerce_value",
+    "is_complete_column",
     "is_iso_timestamp",
     "load_package_state",
+    "normalize_timezone",
+    "py_type_to_sc_type",
+    "type_detections",
 ]

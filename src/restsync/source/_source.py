@@ -17,15 +17,15 @@ from typing import Any
 
 import dlt
 import httpx
-import pyarrow as pa
 
 from restsync import _memory
 from restsync._dlt import DltResource, DltSource
 from restsync.config import ResourceConfig, SourceConfig, load_config
-from restsync.engine import Batch, Engine, ProgressEvent
+from restsync.engine import Engine, ProgressEvent
 
 from ._arrow import ArrowPages, fast_path_disabled
 from ._dedup import dedup_column
+from ._formats import use_bulk_format
 
 #: most records per item handed to dlt on the Arrow path: dlt spends a fixed time on every
 #: item, which dominates with small pages; the engine joins pages already queued up to this
@@ -40,12 +40,8 @@ class _SourceRun:
         config: SourceConfig,
         transport: httpx.AsyncBaseTransport | None,
         on_event: Callable[[ProgressEvent], None] | None,
-        *,
-        prepare: Mapping[str, ArrowPages],
     ) -> None:
         self._config = config
-        self._prepare = {name: pages.prepare for name, pages in prepare.items()}
-        self._decode = {name: pages.decode for name, pages in prepare.items()}
         self._transport = transport
         self._on_event = on_event
         self._lock = threading.Lock()
@@ -64,8 +60,6 @@ class _SourceRun:
                     self._config,
                     transport=self._transport,
                     on_event=self._on_event,
-                    prepare=self._prepare,
-                    decode=self._decode,
                 )
                 engine.start(set(self._registered))
                 self._engine = engine
@@ -87,6 +81,14 @@ class _SourceRun:
                     _memory.release_unused()
 
 
+#: dlt's own hints for its bookkeeping columns of a resource's table (its normaliser's
+#: ``extend_schema``)
+ROW_ID_HINTS: dict[str, dict[str, Any]] = {
+    "_dlt_id": {"data_type": "text", "nullable": False, "unique": True, "row_key": True},
+    "_dlt_load_id": {"data_type": "text", "nullable": False},
+}
+
+
 def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str, Any]:
     def keys(value: str | tuple[str, ...] | None) -> str | list[str] | None:
         return list(value) if isinstance(value, tuple) else value
@@ -106,10 +108,12 @@ def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str,
         hints["primary_key"] = keys(resource.primary_key)
     if resource.merge_key is not None:
         hints["merge_key"] = keys(resource.merge_key)
-    if resource.columns:
-        hints["columns"] = {
-            name: hint.model_dump(exclude_none=True) for name, hint in resource.columns.items()
-        }
+    columns = {
+        name: hint.model_dump(exclude_none=True) for name, hint in (resource.columns or {}).items()
+    }
+    # the hints dlt's normaliser gives its row id; Arrow tables carry none, and without them
+    # dlt would not know which column links nested tables' rows to the table's when merging
+    hints["columns"] = {**ROW_ID_HINTS, **columns}
     if resource.max_table_nesting is not None:
         hints["max_table_nesting"] = resource.max_table_nesting
     return hints
@@ -139,23 +143,19 @@ def rest_api_source(
     accepted for compatibility: restsync always fetches concurrently.
     """
     del parallelized
-    arrow = max_table_nesting is None and not fast_path_disabled()
     validated = load_config(config, base_url=base_url)
 
     arrow_pages: dict[str, ArrowPages] = {}
-    if arrow:
+    if not fast_path_disabled():
         tables = Counter(r.table for r in validated.resources)
-        # a nesting limit is dlt's normaliser's to apply: such resources go the dict way
-        for resource in (r for r in validated.resources if r.max_table_nesting is None):
-            key = resource.primary_key
-            keys = (key,) if isinstance(key, str) else key or ()
-            arrow_pages[resource.name] = ArrowPages(
-                resource.columns, keys, unique_column=dedup_column(resource, tables)
-            )
-    run = _SourceRun(validated, transport, on_event, prepare=arrow_pages)
+        for resource in validated.resources:
+            unique = dedup_column(resource, tables)
+            arrow_pages[resource.name] = ArrowPages(unique_column=unique)
+    run = _SourceRun(validated, transport, on_event)
 
     def make(resource: ResourceConfig) -> DltResource:
-        def fetch() -> Iterator[Batch | pa.Table]:
+        def fetch() -> Iterator[Any]:
+            use_bulk_format(made)
             pages = arrow_pages.get(resource.name)
             if pages is None:
                 return (page for chunk in run.open(resource.name) for page in chunk)
@@ -163,7 +163,10 @@ def rest_api_source(
 
         pages = arrow_pages.get(resource.name)
         deduplicated = pages is not None and pages.unique_column is not None
-        return dlt.resource(fetch, **_hints(resource, deduplicated=deduplicated))
+        made = dlt.resource(fetch, **_hints(resource, deduplicated=deduplicated))
+        if pages is not None:
+            pages.bind(made)
+        return made
 
     resources = [make(resource) for resource in validated.resources]
 

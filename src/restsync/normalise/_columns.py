@@ -1,0 +1,169 @@
+"""A column of values into a typed Arrow array, as dlt's dict path would type each value.
+
+dlt types a table's column by the first value it receives (``iso_timestamp`` detection and
+preferred types included), or by the type the schema holds already (an earlier sync's, a hint
+from the config). A later value of another type is coerced into that type by dlt's
+``coerce_value``; one that cannot be goes into a variant column (``field__v_text``). That is
+per value in dlt; here a column whose values all have the column's own type (the usual case)
+becomes an array in one Arrow call, and only a column that mixes types is walked value by
+value, through dlt's own functions, so the result is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from restsync._dlt import (
+    VARIANT_FIELD_FORMAT,
+    Schema,
+    TColumnSchema,
+    TDataType,
+    autodetect_sc_type,
+    coerce_value,
+    is_complete_column,
+    normalize_timezone,
+    py_type_to_sc_type,
+    type_detections,
+)
+
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+#: the dlt data types a column can have on the fast path, as Arrow types; a column of any
+#: other type (json, decimal, wei, binary, time) sends its page the dict way
+ARROW_TYPES: Mapping[str, pa.DataType] = {
+    "text": pa.string(),
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "bool": pa.bool_(),
+    "timestamp": UTC_TIMESTAMP,
+    "date": pa.date32(),
+}
+
+#: the one Python type whose values a column of that dlt type takes as they are
+_OWN_TYPE: Mapping[str, type] = {"text": str, "bigint": int, "double": float, "bool": bool}
+
+#: ISO timestamps with a zone that Arrow parses exactly as dlt does (to the microsecond);
+#: other strings in a timestamp column are parsed by dlt, value by value
+_ISO_ZONED = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$"
+
+
+class Unfaithful(Exception):
+    """A page that cannot be typed here as dlt would type it: it goes the dict way."""
+
+
+class ColumnTypes:
+    """The data types of one table's columns: those the schema holds, then those decided from
+    the first value of each new column. ``arrays`` types one page's columns."""
+
+    def __init__(self, schema: Schema, columns: Mapping[str, TColumnSchema]) -> None:
+        self._schema = schema
+        self._detections = type_detections(schema)
+        self._types: dict[str, TDataType] = {}
+        for name, column in columns.items():
+            if not is_complete_column(column):
+                continue
+            if column.get("timezone") is False or column.get("precision") is not None:
+                # naive or coarser timestamps and sized columns: dlt's dict path knows best
+                self._types[name] = "json"
+            else:
+                self._types[name] = column.get("data_type") or "json"
+
+    def arrays(self, columns: Mapping[str, list[Any]]) -> dict[str, pa.Array]:
+        """The typed arrays of one page's ``columns`` (variant columns included), leaving out
+        columns without a value, as dlt leaves them out. Raises ``Unfaithful``."""
+        arrays: dict[str, pa.Array] = {}
+        for name, values in columns.items():
+            self._column(name, values, arrays)
+        return arrays
+
+    def _column(self, name: str, values: list[Any], arrays: dict[str, pa.Array]) -> None:
+        kinds = set(map(type, values))
+        kinds.discard(type(None))
+        if not kinds:
+            return
+        data_type = self._types.get(name)
+        if data_type is None:
+            first = next(value for value in values if value is not None)
+            data_type = self._types[name] = self._infer(name, first)
+        arrow_type = ARROW_TYPES.get(data_type)
+        if arrow_type is None or dict in kinds or list in kinds:
+            raise Unfaithful(f"column {name!r} of type {data_type}")
+        if kinds == {_OWN_TYPE.get(data_type)}:
+            try:
+                arrays[name] = pa.array(values, arrow_type)
+                return
+            except (OverflowError, pa.ArrowException):
+                pass  # integers beyond 64 bits: dlt's way below decides what becomes of them
+        if data_type == "timestamp" and kinds == {str}:
+            timestamps = _zoned_timestamps(values)
+            if timestamps is not None:
+                arrays[name] = timestamps
+                return
+        self._by_value(name, data_type, values, arrays)
+
+    def _by_value(
+        self, name: str, data_type: TDataType, values: list[Any], arrays: dict[str, pa.Array]
+    ) -> None:
+        """dlt's per-value coercion: each value into the column's type, else into the variant
+        column of the value's own type."""
+        typed: list[Any] = [None] * len(values)
+        variants: dict[str, list[Any]] = {}
+        naming = self._schema.naming
+        for index, value in enumerate(values):
+            if value is None:
+                continue
+            value_type = py_type_to_sc_type(type(value))
+            try:
+                typed[index] = _coerce(data_type, value_type, value)
+            except (ValueError, SyntaxError):
+                variant = naming.shorten_fragments(name, VARIANT_FIELD_FORMAT % value_type)
+                variant_type = self._types.get(variant)
+                if variant_type is None:
+                    variant_type = self._types[variant] = self._infer(variant, value, skip=True)
+                try:
+                    coerced = _coerce(variant_type, value_type, value)
+                except (ValueError, SyntaxError):
+                    raise Unfaithful(f"{value!r} fits neither {name!r} nor {variant!r}") from None
+                variants.setdefault(variant, [None] * len(values))[index] = coerced
+        for column, column_values in ((name, typed), *variants.items()):
+            arrow_type = ARROW_TYPES.get(self._types[column])
+            if arrow_type is None:
+                raise Unfaithful(f"column {column!r} of type {self._types[column]}")
+            if any(value is not None for value in column_values):
+                try:
+                    arrays[column] = pa.array(column_values, arrow_type)
+                except (OverflowError, pa.ArrowException) as exc:
+                    raise Unfaithful(f"column {column!r}: {exc}") from None
+
+    def _infer(self, name: str, value: Any, *, skip: bool = False) -> TDataType:
+        """dlt's type for a new column whose first value is ``value`` (``skip``: without the
+        schema's preferred types, as dlt infers a variant column)."""
+        kind = type(value)
+        found = autodetect_sc_type(self._detections, kind, value) or py_type_to_sc_type(kind)
+        preferred = None if skip else self._schema.get_preferred_type(name)
+        return preferred or found
+
+
+def _coerce(data_type: TDataType, value_type: TDataType, value: Any) -> Any:
+    coerced = coerce_value(data_type, value_type, value)
+    if callable(coerced):  # a value dlt recovers into a variant of its own (wei): rare
+        raise Unfaithful(f"{value!r} recovered as a variant")
+    if data_type == "timestamp":
+        return normalize_timezone(coerced, True)
+    return coerced
+
+
+def _zoned_timestamps(values: list[Any]) -> pa.Array | None:
+    """The strings as UTC timestamps when every one is an ISO timestamp with a zone (parsed by
+    Arrow), else None."""
+    strings = pa.array(values, pa.string())
+    if not pc.all(pc.match_substring_regex(strings, _ISO_ZONED)).as_py():
+        return None
+    try:
+        return pc.cast(strings, UTC_TIMESTAMP)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
