@@ -12,8 +12,9 @@ the ``realistic`` record shape adds to every record (after its hinted fields):
 - ``owner`` (unless hinted): ``{id, name, email}``, null on about one record in 32;
 - ``custom_fields``: ``priority`` is an integer, a string, a boolean or null from record to
   record; ``score`` an integer or a float (both integers on the first records, so a loader
-  typing columns from the first values meets wider types later); unicode keys (``Größe``, ``名前``); ``a.b`` and
-  ``a b``, which collide after normalisation; ``renewal_on`` present on some records only;
+  typing columns from the first values meets wider types later); unicode keys (``Größe``,
+  ``名前``); ``a.b`` and ``a b``, which collide after normalisation; ``renewal_on`` present
+  on some records only;
 - ``deleted_at`` and ``archived_reason``: present on every record, almost always null;
 - ``last_activity_at`` and ``engagement_score``: late fields, only on records whose key is
   above ``LATE_AFTER`` (absent from the first pages of a listing);
