@@ -94,7 +94,7 @@ def _canonical(db: Path, dataset: str) -> dict[str, Any]:
     for table in sorted(tables, key=lambda name: name.count("__")):
         described = query(db, f'DESCRIBE {dataset}."{table}"')
         names = [row[0] for row in described]
-        data = [n for n in names if not n.startswith("_dlt_")]
+        data = sorted(n for n in names if not n.startswith("_dlt_"))
         rows = query(db, f'SELECT * FROM {dataset}."{table}"')
         canonical = []
         for row in rows:

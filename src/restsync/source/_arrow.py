@@ -27,15 +27,17 @@ def fast_path_disabled() -> bool:
     return os.environ.get("RESTSYNC_ARROW", "1") == "0"
 
 
-def _extracting() -> tuple[Any, str] | None:
-    """The schema dlt extracts into and the load id, or None outside a dlt extract (the
+def _extracting() -> tuple[Any, DltResource, str] | None:
+    """The schema dlt extracts into, the resource being extracted (the source's own copy,
+    with the hints applied to it) and the load id, or None outside a dlt extract (the
     resource iterated on its own): then records go on as dicts."""
     try:
         schema = dlt.current.source_schema()
+        resource = dlt.current.resource()
         load_id = dlt.current.load_package_state()["load_id"]
     except Exception:  # dlt raises its own "not available" errors, which differ by context
         return None
-    return schema, load_id
+    return schema, resource, load_id
 
 
 class ArrowPages:
@@ -44,15 +46,10 @@ class ArrowPages:
 
     def __init__(self, *, unique_column: str | None = None) -> None:
         self._unique_column = unique_column
-        self._resource: DltResource | None = None
 
     @property
     def unique_column(self) -> str | None:
         return self._unique_column
-
-    def bind(self, resource: DltResource) -> None:
-        """The dlt resource these pages are for, whose hints the normaliser needs."""
-        self._resource = resource
 
     def items(self, chunks: Iterable[list[Any]]) -> Iterator[Any]:
         unique = None if self._unique_column is None else UniqueKeys(self._unique_column)
@@ -67,11 +64,11 @@ class ArrowPages:
                 continue
             if normaliser is None:
                 context = _extracting()
-                if context is None or self._resource is None:
+                if context is None:
                     yield records
                     continue
-                schema, load_id = context
-                normaliser = PageNormaliser(schema, self._resource.compute_table_schema())
+                schema, resource, load_id = context
+                normaliser = PageNormaliser(schema, resource.compute_table_schema())
             try:
                 table = normaliser.page(records, load_id)
             except Unfaithful:

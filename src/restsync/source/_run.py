@@ -18,8 +18,6 @@ import httpx
 
 from restsync import _memory
 from restsync._dlt import (
-    DatabaseUndefinedRelation,
-    DltSource,
     PipelineStepFailed,
     TLoaderFileFormat,
 )
@@ -55,59 +53,6 @@ def row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
             rows = client.execute_sql(f"SELECT COUNT(*) FROM {qualified}")
             counts[table] = int(rows[0][0]) if rows else 0
     return counts
-
-
-def _empty_tables(pipeline: dlt.Pipeline, tables: list[str]) -> set[str]:
-    """Those of ``tables`` that the destination does not hold or holds without rows; none when
-    it cannot be asked (not an SQL destination, not reachable: the load will say why)."""
-    empty: set[str] = set()
-    try:
-        with pipeline.sql_client() as client:
-            if not client.has_dataset():
-                return set(tables)
-            for table in tables:
-                qualified = client.make_qualified_table_name(table)
-                try:
-                    rows = client.execute_sql(f"SELECT 1 FROM {qualified} LIMIT 1")
-                except DatabaseUndefinedRelation:
-                    rows = []
-                if not rows:
-                    empty.add(table)
-    except Exception:  # not asked is not known: the tables merge, which is always right
-        return set()
-    return empty
-
-
-def append_into_empty_tables(
-    pipeline: dlt.Pipeline, source: DltSource, *, new_destination: bool = False
-) -> list[str]:
-    """Loads each deduplicated merge resource by appending when its table is missing or empty,
-    and returns their names. Its rows already have unique keys (``UniqueKeys``), so merging
-    them into nothing keeps them all; dlt would stage them first and copy them over, which on
-    DuckDB takes as long again as the load itself. The next sync merges as usual. (When an
-    earlier sync left packages unloaded, dlt loads those and extracts nothing new.)
-    ``new_destination`` says the destination holds nothing yet (a DuckDB file that does not
-    exist), so it need not be asked."""
-    naming = source.schema.naming
-    tables: dict[str, str] = {}
-    for name, resource in source.selected_resources.items():
-        disposition = resource.write_disposition
-        table = resource.table_name
-        deduplicated = isinstance(disposition, dict) and disposition.get("deduplicated")
-        if deduplicated and isinstance(table, str):
-            tables[name] = naming.normalize_table_identifier(table)
-    if new_destination or not tables:
-        empty = set(tables.values())
-    else:
-        empty = _empty_tables(pipeline, sorted(set(tables.values())))
-    changed = [name for name, table in tables.items() if table in empty]
-    for name in changed:
-        source.resources[name].apply_hints(write_disposition="append")
-    if changed:
-        # nested tables (of lists) must carry the root row's id now, or the next sync's merge
-        # could not find their rows to replace: dlt adds it only to merged tables by itself
-        source.root_key = True
-    return changed
 
 
 def sync(
@@ -159,8 +104,6 @@ def sync(
         pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,  # type: ignore[arg-type]
     )
     _memory.limit_arenas()
-    new_file = destination == "duckdb" and not Path(duckdb_file).exists()
-    append_into_empty_tables(pipeline, source, new_destination=new_file)
     try:
         pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]
         counts = row_counts(pipeline)

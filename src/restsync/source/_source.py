@@ -25,7 +25,7 @@ from restsync.engine import Engine, ProgressEvent
 
 from ._arrow import ArrowPages, fast_path_disabled
 from ._dedup import dedup_column
-from ._formats import use_bulk_format
+from ._extract_start import settled
 
 #: most records per item handed to dlt on the Arrow path: dlt spends a fixed time on every
 #: item, which dominates with small pages; the engine joins pages already queued up to this
@@ -155,18 +155,16 @@ def rest_api_source(
 
     def make(resource: ResourceConfig) -> DltResource:
         def fetch() -> Iterator[Any]:
-            use_bulk_format(made)
+            # not a generator itself: dlt calls it for every resource before iterating any,
+            # which registers them all with the one engine
             pages = arrow_pages.get(resource.name)
             if pages is None:
-                return (page for chunk in run.open(resource.name) for page in chunk)
-            return pages.items(run.open(resource.name, max_rows=ROWS_PER_ITEM))
+                return settled(page for chunk in run.open(resource.name) for page in chunk)
+            return settled(pages.items(run.open(resource.name, max_rows=ROWS_PER_ITEM)))
 
         pages = arrow_pages.get(resource.name)
         deduplicated = pages is not None and pages.unique_column is not None
-        made = dlt.resource(fetch, **_hints(resource, deduplicated=deduplicated))
-        if pages is not None:
-            pages.bind(made)
-        return made
+        return dlt.resource(fetch, **_hints(resource, deduplicated=deduplicated))
 
     resources = [make(resource) for resource in validated.resources]
 
