@@ -149,3 +149,19 @@ async def test_a_request_cancelled_twice_is_abandoned_at_once() -> None:
         api.delay = 0.0
         response = await http.send(RequestSpec("GET", "next"), resource="r")
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "-5", "1e999", "soon"])
+@pytest.mark.parametrize("status", [429, 503])
+async def test_an_unusable_retry_after_is_no_wait_at_all(value: str, status: int) -> None:
+    api = FakeAPI()
+    api.on("/x", Reply(status, headers={"Retry-After": value}), Reply(200, {"ok": 1}))
+    events: list[HttpEvent] = []
+    async with uvicorn_server(api.app) as base:
+        config = wire_config(base + "/", retry={"initial_backoff": 0.01, "max_backoff": 30.0})
+        async with HttpClient(config, on_event=events.append) as http:
+            response = await http.send(RequestSpec("GET", "x"), resource="r")
+    assert response.json() == {"ok": 1}
+    assert api.count("/x") == 2
+    # the computed backoff (10 ms + jitter), not a wait the header was taken to ask for
+    assert [e.wait for e in events if e.kind == "retry"] == [pytest.approx(0.0105, abs=0.0006)]
