@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 
 import pytest
 from http_fakes import (
@@ -95,6 +96,40 @@ async def test_read_timeout_is_retried_then_reported() -> None:
                 await http.send(RequestSpec("GET", "x"), resource="r")
             assert http.stats.requests == 2
     assert "last error: read timeout (ReadTimeout)" in str(info.value)
+
+
+async def test_a_trickling_body_fails_at_the_request_deadline() -> None:
+    """Each byte comes well within the read timeout, the whole body would take 8 s: the
+    request as a whole must give up after client.timeout, and be retried like a timeout."""
+    sent: list[int] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await read_request_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n")
+        writer.write(b"content-length: 40\r\n\r\n")
+        sent.append(0)
+        with contextlib.suppress(ConnectionError):
+            for _ in range(40):
+                writer.write(b" ")
+                await writer.drain()
+                sent[n] += 1
+                await asyncio.sleep(0.2)
+
+    events: list[HttpEvent] = []
+    async with raw_server(handler) as base:
+        config = wire_config(base + "/", timeout=1.0, retry={"max_retries": 1})
+        async with HttpClient(config, on_event=events.append) as http:
+            with pytest.raises(RetriableAPIError) as info:
+                await http.send(RequestSpec("GET", "x"), resource="r")
+    assert "last error: request deadline exceeded (DeadlineExceeded)" in str(info.value)
+    assert "longer than client.timeout (1 s) plus 1 s" in str(info.value)
+    assert [(e.kind, e.status) for e in events] == [
+        ("request", None),
+        ("retry", None),
+        ("request", None),
+    ]
+    assert len(sent) == 2  # two connections: the attempt and its retry
+    assert all(0 < n < 40 for n in sent)  # both cut off with the body unfinished
 
 
 async def _serving(api: FakeAPI, count: int) -> None:

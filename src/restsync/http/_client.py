@@ -37,6 +37,7 @@ from ._auth import build_auth, describe_auth
 from ._redact import redact_text, redact_url, secret_values
 from ._retry import (
     RETRIABLE_TRANSPORT_ERRORS,
+    DeadlineExceeded,
     backoff,
     rate_limit_reset,
     retry_after,
@@ -177,8 +178,31 @@ def _take_outcome(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
+#: seconds past ``client.timeout`` that a whole request may take: a wait that a read or
+#: connect timeout bounds ends with that, more specific, error first
+DEADLINE_GRACE = 1.0
+
+
+async def _send_by(
+    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, timeout: float
+) -> httpx.Response:
+    """``client.send``, failing with ``DeadlineExceeded`` when the whole exchange (body
+    included) takes longer than ``timeout`` plus ``DEADLINE_GRACE`` seconds."""
+    try:
+        async with asyncio.timeout(timeout + DEADLINE_GRACE):
+            if auth is None:
+                return await client.send(request)
+            return await client.send(request, auth=auth)
+    except TimeoutError:
+        raise DeadlineExceeded(
+            f"the whole answer took longer than client.timeout ({timeout:g} s) "
+            f"plus {DEADLINE_GRACE:g} s",
+            request=request,
+        ) from None
+
+
 async def _send_keeping_slot(
-    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None
+    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, timeout: float
 ) -> httpx.Response:
     """``client.send`` that, when cancelled, still waits for the answer before returning.
 
@@ -188,10 +212,7 @@ async def _send_keeping_slot(
     it fetched past the end of a sequence). So the first cancellation waits for the answer
     (bounded by ``client.timeout``); a second one abandons the request at once.
     """
-    if auth is None:
-        sending = asyncio.ensure_future(client.send(request))
-    else:
-        sending = asyncio.ensure_future(client.send(request, auth=auth))
+    sending = asyncio.ensure_future(_send_by(client, request, auth, timeout))
     # when a second cancellation abandons the request, nobody awaits its outcome any more;
     # taking it here keeps asyncio from reporting "Task exception was never retrieved"
     sending.add_done_callback(_take_outcome)
@@ -493,7 +514,7 @@ class HttpClient:
                 stats.requests += 1
                 stats.in_flight += 1
                 stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
-                return await _send_keeping_slot(client, request, auth)
+                return await _send_keeping_slot(client, request, auth, self._config.timeout)
             finally:
                 stats.in_flight -= 1
                 self._global.release()

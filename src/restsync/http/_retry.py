@@ -19,11 +19,18 @@ from restsync.config import RetryConfig
 
 __all__ = [
     "RETRIABLE_TRANSPORT_ERRORS",
+    "DeadlineExceeded",
     "backoff",
     "rate_limit_reset",
     "retry_after",
     "transport_error_kind",
 ]
+
+class DeadlineExceeded(httpx.TimeoutException):
+    """The request as a whole (connecting, sending, waiting, reading the body) outlasted
+    ``client.timeout``: httpx's timeouts bound each wait, so a body trickling in a byte at a
+    time would otherwise never time out."""
+
 
 # Connection trouble that a later attempt can cure. Not here on purpose: UnsupportedProtocol
 # and LocalProtocolError (our request is wrong, a retry sends the same thing).
@@ -99,6 +106,7 @@ def rate_limit_reset(response: httpx.Response) -> float | None:
 
 
 _TRANSPORT_KINDS: tuple[tuple[type[Exception], str], ...] = (
+    (DeadlineExceeded, "request deadline exceeded"),
     (httpx.ConnectTimeout, "connect timeout"),
     (httpx.ReadTimeout, "read timeout"),
     (httpx.WriteTimeout, "write timeout"),
