@@ -200,3 +200,20 @@ async def test_an_unusable_retry_after_is_no_wait_at_all(value: str, status: int
     assert api.count("/x") == 2
     # the computed backoff (10 ms + jitter), not a wait the header was taken to ask for
     assert [e.wait for e in events if e.kind == "retry"] == [pytest.approx(0.0105, abs=0.0006)]
+
+
+async def test_a_base_url_with_user_and_password_is_basic_auth() -> None:
+    api = FakeAPI()
+    api.on("/v1/private", Reply(401, {"error": "bad credentials", "echo": "p@ss w0rd"}))
+    async with uvicorn_server(api.app) as base:
+        config = wire_config(base.replace("http://", "http://ann:p%40ss%20w0rd@") + "/v1/")
+        async with HttpClient(config) as http:
+            response = await http.send(RequestSpec("GET", "items"), resource="items")
+            with pytest.raises(FatalAPIError) as info:
+                await http.send(RequestSpec("GET", "private"), resource="private")
+    assert response.json() == {"path": "/v1/items"}
+    expected = "Basic " + base64.b64encode(b"ann:p@ss w0rd").decode()
+    assert [s.headers["authorization"] for s in api.seen] == [expected, expected]
+    assert "p@ss" not in str(info.value)
+    assert "p%40ss" not in str(info.value)
+    assert '"echo":"***"' in str(info.value)

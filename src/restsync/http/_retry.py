@@ -26,6 +26,7 @@ __all__ = [
     "transport_error_kind",
 ]
 
+
 class DeadlineExceeded(httpx.TimeoutException):
     """The request as a whole (connecting, sending, waiting, reading the body) outlasted
     ``client.timeout``: httpx's timeouts bound each wait, so a body trickling in a byte at a
