@@ -200,26 +200,26 @@ def test_a_next_link_to_another_origin_loads_without_credentials_there(
     home_seen: list[dict[str, Any]] = []
     foreign_seen: list[dict[str, Any]] = []
     basic = base64.b64encode(f"ann:{TOKEN}".encode()).decode()
-    with _served(_pages_app(foreign_seen, None)) as foreign:
-        with _served(_pages_app(home_seen, f"{foreign}/items?page=2")) as home:
-            config = {
-                "client": {"base_url": home + "/", "auth": auth},
-                "resources": [
-                    {
-                        "name": "items",
-                        "endpoint": {
-                            "path": "items",
-                            "data_selector": "items",
-                            "paginator": {"type": "json_link", "next_url_path": "next"},
-                        },
-                    }
-                ],
-            }
-            db = tmp_path / "links.duckdb"
-            pipeline = dlt.pipeline(
-                pipeline_name="links", destination=dlt.destinations.duckdb(str(db))
-            )
-            pipeline.run(rest_api_source(config))
+    with (
+        _served(_pages_app(foreign_seen, None)) as foreign,
+        _served(_pages_app(home_seen, f"{foreign}/items?page=2")) as home,
+    ):
+        config = {
+            "client": {"base_url": home + "/", "auth": auth},
+            "resources": [
+                {
+                    "name": "items",
+                    "endpoint": {
+                        "path": "items",
+                        "data_selector": "items",
+                        "paginator": {"type": "json_link", "next_url_path": "next"},
+                    },
+                }
+            ],
+        }
+        db = tmp_path / "links.duckdb"
+        pipeline = dlt.pipeline(pipeline_name="links", destination=dlt.destinations.duckdb(str(db)))
+        pipeline.run(rest_api_source(config))
     ids = [row[0] for row in query(db, f"SELECT id FROM {pipeline.dataset_name}.items ORDER BY id")]
     assert ids == [100, 101, 102, 103, 104, 200, 201, 202, 203, 204]
     forms = [*_forms(TOKEN), basic]
