@@ -196,6 +196,7 @@ class Engine:
                 raise
 
     async def _run_resource(self, sequences: Sequences, resource: ResourceRun) -> None:
+        failure: BaseException | None = None
         try:
             if resource.feed is None:
                 await sequences.run(resource, resource.config.endpoint.params, {})
@@ -208,8 +209,6 @@ class Engine:
                 )
         except Exception as exc:
             failure = redact_error(exc, self._secrets)
-        else:
-            failure = None
         if failure is not None:
             # the one way out of the engine: dlt keeps the error's text, and its causes', in
             # the pipeline's trace file. Raised outside the handler, so that an error which
