@@ -4,17 +4,11 @@ reason shown, where that folder is absent), running their code blocks, reading D
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -87,28 +81,3 @@ def pages_app(records: list[dict[str, Any]]) -> Starlette:
         return JSONResponse({"items": records[(page - 1) * 100 : page * 100]})
 
     return Starlette(routes=[Route("/items", items)])
-
-
-@contextmanager
-def serve_app(app: Any) -> Iterator[str]:
-    """Serve the ASGI ``app`` with uvicorn on 127.0.0.1 in a background thread until the
-    ``with`` block ends; yields its base URL (``http://127.0.0.1:PORT``)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert thread.is_alive(), "uvicorn stopped while starting"
-            assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()

@@ -18,9 +18,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from engine.sync_harness import api_ids, config, landed_ids, resource, tables
+from parity.harness import serve_app
 from restsync import ResponseError, load_config, sync
 from restsync.emulator import EmulatorOptions, RunningEmulator, serve
-from support import serve_app
 
 PAGE_NUMBER_1 = {"type": "page_number", "base_page": 1}
 
