@@ -13,6 +13,7 @@ from dlt.common.data_types.type_helpers import coerce_value, py_type_to_sc_type
 from dlt.common.destination import Destination, TLoaderFileFormat
 from dlt.common.destination.exceptions import UnknownDestinationModule
 from dlt.common.exceptions import DltException
+from dlt.common.normalizers.json import helpers as _normaliser_helpers
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.schema import Schema
 from dlt.common.schema.detections import is_iso_timestamp
@@ -33,6 +34,20 @@ def type_detections(schema: Schema) -> list[TTypeDetections]:
     """The type detections (``iso_timestamp`` ...) the schema applies to a new column's first
     value, as its normaliser reads them."""
     return list(schema._type_detections or ())
+
+
+def max_table_nesting(schema: Schema, table: str) -> int:
+    """How many levels of nested objects dlt's normaliser flattens in ``table``: the table's
+    own limit, else the schema's (``max_table_nesting`` of a resource or source)."""
+    default = schema.data_item_normalizer.max_nesting  # type: ignore[attr-defined]
+    level = _normaliser_helpers.get_table_nesting_level(schema, table, default)
+    return int(default if level is None else level)
+
+
+def root_row_id_type(schema: Schema, table: str) -> str:
+    """How dlt's normaliser makes ``table``'s row ids: ``random``, or a hash of the key or
+    row for some merge strategies."""
+    return str(_normaliser_helpers.get_root_row_id_type(schema, table))
 
 
 __all__ = [
@@ -59,7 +74,9 @@ __all__ = [
     "is_complete_column",
     "is_iso_timestamp",
     "load_package_state",
+    "max_table_nesting",
     "normalize_timezone",
     "py_type_to_sc_type",
+    "root_row_id_type",
     "type_detections",
 ]

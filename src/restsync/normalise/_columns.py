@@ -46,6 +46,14 @@ ARROW_TYPES: Mapping[str, pa.DataType] = {
 #: the one Python type whose values a column of that dlt type takes as they are
 _OWN_TYPE: Mapping[str, type] = {"text": str, "bigint": int, "double": float, "bool": bool}
 
+#: the Arrow types whose values have one dlt type, as a page without lists arrives (``_flat``)
+_ARROW_KINDS: Mapping[pa.DataType, str] = {
+    pa.int64(): "bigint",
+    pa.float64(): "double",
+    pa.bool_(): "bool",
+    pa.string(): "text",
+}
+
 #: ISO timestamps with a zone that Arrow parses exactly as dlt does (to the microsecond);
 #: other strings in a timestamp column are parsed by dlt, value by value
 _ISO_ZONED = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$"
@@ -72,13 +80,43 @@ class ColumnTypes:
             else:
                 self._types[name] = column.get("data_type") or "json"
 
-    def arrays(self, columns: Mapping[str, list[Any]]) -> dict[str, pa.Array]:
-        """The typed arrays of one page's ``columns`` (variant columns included), leaving out
-        columns without a value, as dlt leaves them out. Raises ``Unfaithful``."""
+    def arrays(self, columns: Mapping[str, list[Any] | pa.Array]) -> dict[str, pa.Array]:
+        """The typed arrays of one page's ``columns`` (Python values, or Arrow arrays of one
+        page without lists), variant columns included, leaving out columns without a value,
+        as dlt leaves them out. Raises ``Unfaithful``."""
         arrays: dict[str, pa.Array] = {}
         for name, values in columns.items():
-            self._column(name, values, arrays)
+            if not isinstance(values, pa.Array):
+                self._column(name, values, arrays)
+            elif not self._typed_array(name, values, arrays):
+                self._column(name, values.to_pylist(), arrays)
         return arrays
+
+    def is_json(self, name: str) -> bool:
+        """Whether dlt keeps a value of column ``name`` whole (a ``json`` column)."""
+        return self._types.get(name) == "json" or self._schema.get_preferred_type(name) == "json"
+
+    def _typed_array(self, name: str, values: pa.Array, arrays: dict[str, pa.Array]) -> bool:
+        """Types an Arrow column whose values all have one dlt type without touching them
+        one by one; False when they must be (another column type, an odd Arrow type)."""
+        if values.null_count == len(values):
+            return True
+        kind = _ARROW_KINDS.get(values.type)
+        if kind is None:
+            return False
+        data_type = self._types.get(name)
+        if data_type is None:
+            first = values.drop_null()[0].as_py()
+            data_type = self._types[name] = self._infer(name, first)
+        if data_type == kind:
+            arrays[name] = values
+            return True
+        if data_type == "timestamp" and kind == "text":
+            timestamps = _zoned_timestamps(values)
+            if timestamps is not None:
+                arrays[name] = timestamps
+                return True
+        return False
 
     def _column(self, name: str, values: list[Any], arrays: dict[str, pa.Array]) -> None:
         kinds = set(map(type, values))
@@ -157,10 +195,10 @@ def _coerce(data_type: TDataType, value_type: TDataType, value: Any) -> Any:
     return coerced
 
 
-def _zoned_timestamps(values: list[Any]) -> pa.Array | None:
+def _zoned_timestamps(values: list[Any] | pa.Array) -> pa.Array | None:
     """The strings as UTC timestamps when every one is an ISO timestamp with a zone (parsed by
     Arrow), else None."""
-    strings = pa.array(values, pa.string())
+    strings = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
     if not pc.all(pc.match_substring_regex(strings, _ISO_ZONED)).as_py():
         return None
     try:

@@ -21,6 +21,7 @@ import pyarrow as pa
 from restsync._dlt import Schema, TTableSchema
 
 from ._columns import ColumnTypes, Unfaithful
+from ._flat import FlatPages, random_row_ids
 from ._rows import split_rows
 
 
@@ -35,6 +36,9 @@ class PageNormaliser:
         self._table = naming.normalize_tables_path(str(table["name"]))
         columns = self._schema.tables[self._table].get("columns", {})
         self._types = ColumnTypes(self._schema, columns)
+        self._flat = FlatPages(self._schema, self._schema.tables[self._table])
+        self._load_id = naming.normalize_identifier("_dlt_load_id")
+        self._row_id = naming.normalize_identifier("_dlt_id")
         # bookkeeping and key columns are NOT NULL in the Arrow schema too, or dlt warns on
         # every table that its hints differ
         self._not_null = {
@@ -44,11 +48,18 @@ class PageNormaliser:
 
     def page(self, records: Iterable[Any], load_id: str) -> pa.Table:
         """The resource's table of one page."""
-        tables = split_rows(self._schema, records, self._table, load_id)
-        if len(tables) != 1:
-            raise Unfaithful(f"lists make nested tables {sorted(tables)[1:]}")
-        (rows,) = tables.values()
-        arrays = self._types.arrays(rows.columns)
+        page = list(records)
+        flat = self._flat.columns(page, self._types)
+        if flat is not None:
+            flat[self._load_id] = pa.repeat(pa.scalar(load_id, pa.string()), len(page))
+            flat[self._row_id] = random_row_ids(len(page))
+            arrays = self._types.arrays(flat)
+        else:
+            tables = split_rows(self._schema, page, self._table, load_id)
+            if len(tables) != 1:
+                raise Unfaithful(f"lists make nested tables {sorted(tables)[1:]}")
+            (rows,) = tables.values()
+            arrays = self._types.arrays(rows.columns)
         fields = [
             pa.field(name, array.type, nullable=name not in self._not_null)
             for name, array in arrays.items()
