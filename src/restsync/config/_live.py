@@ -5,7 +5,7 @@ instances and a ``requests.Session``. Normalisation asks ``live_value`` what a n
 at a given place becomes; each becomes plain data or a small marker once, here, so the models
 stay data and every other part of restsync reads them one way:
 
-* a callable in ``processing_steps[i].filter|map|yield_map``, in ``response_actions[i]`` or in
+* a callable in ``processing_steps[i].<step>``, in ``response_actions[i]`` or in
   its ``action`` (one or a list) stays the callable;
 * a paginator instance (dlt's ``BasePaginator``, a user's subclass included) becomes
   ``{"type": "custom", "instance": obj}``, run through its own methods (``CustomPaginator``);
@@ -29,9 +29,6 @@ from restsync._exceptions import ConfigError
 
 from ._paths import Path, format_location
 
-#: keys of a processing step whose values are callables
-STEP_KEYS = ("filter", "map", "yield_map")
-
 _NOT_LIVE = object()
 
 
@@ -54,7 +51,8 @@ def _takes_callable(path: Path) -> bool:
     for cut in range(len(path) - 1):
         if path[cut] == "processing_steps":
             rest = path[cut + 1 :]
-            return len(rest) == 2 and isinstance(rest[0], int) and rest[1] in STEP_KEYS
+            # any key: a misspelt one is then reported as unknown, with the key it resembles
+            return len(rest) == 2 and isinstance(rest[0], int)
         if path[cut] == "response_actions":
             rest = path[cut + 1 :]
             return isinstance(rest[0], int) and (
@@ -147,9 +145,7 @@ def cookie_header(cookies: list[list[str]], base_url: Any) -> str | None:
     """The ``Cookie`` header for the session cookies meant for ``base_url``'s host (a cookie
     without a domain goes to every host, as requests sends it), or ``None``."""
     host = (urlsplit(base_url).hostname or "") if isinstance(base_url, str) else ""
-    pairs = [
-        f"{name}={value}" for domain, name, value in cookies if _domain_matches(host, domain)
-    ]
+    pairs = [f"{name}={value}" for domain, name, value in cookies if _domain_matches(host, domain)]
     return "; ".join(pairs) or None
 
 

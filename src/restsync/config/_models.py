@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from ._paths import suggest
+
 HTTPMethod = Literal["GET", "POST"]
 WriteDisposition = Literal["append", "replace", "merge"]
 
@@ -70,8 +72,10 @@ class OAuth2ClientCredentials(Model):
     @classmethod
     def _absolute_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
+            # the value is not shown: the key's name makes it look like a credential
             raise ValueError(
-                f"access_token_url must be an absolute http(s) URL, got {value!r}"
+                "access_token_url must be an absolute http(s) URL, such as "
+                "https://auth.example.com/oauth/token"
             )
         return value
 
@@ -319,9 +323,35 @@ class ResponseAction(Model):
     response yields nothing) or call ``action`` (one callable or a list) with it; the callables
     may change the response. With neither condition, the callables apply to every response."""
 
-    status_code: int | str | None = None
+    status_code: int | None = Field(default=None, ge=100, le=599)
     content: str | None = None
     action: Literal["ignore"] | Callable[..., Any] | tuple[Callable[..., Any], ...]
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _known_action(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            value = tuple(value)
+        fine = (
+            value == "ignore"
+            or callable(value)
+            or (isinstance(value, tuple) and value and all(callable(item) for item in value))
+        )
+        if not fine:
+            shown = repr(value) if isinstance(value, str) else f"a {type(value).__name__}"
+            hint = suggest(value, ("ignore",)) if isinstance(value, str) else ""
+            raise ValueError(
+                f"{shown} is not an action{hint}; allowed: 'ignore', a callable, or a list of "
+                "callables"
+            )
+        return value
+
+    @field_validator("status_code", mode="before")
+    @classmethod
+    def _status_as_int(cls, value: Any) -> Any:
+        # dlt types it int | str but compares it to the int status, so "404" would never
+        # match there; restsync reads the digits as the status the user meant
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
 
     @model_validator(mode="after")
     def _applies_somewhere(self) -> ResponseAction:

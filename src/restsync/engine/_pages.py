@@ -36,6 +36,8 @@ class FetchedPage:
     records: Any
     identity: tuple[int, bytes, bytes] | None = None
     prepared: bool = False
+    #: a response action ignored the response: the sequence ends before this page
+    ignored: bool = False
 
 
 Fetch = Callable[[PageRequest], Awaitable[FetchedPage]]
@@ -90,11 +92,29 @@ async def run_sequential(paginator: Paginator, fetch: Fetch, emit: Emit) -> int:
     while request is not None:
         guard.check_request(request)
         fetched = await fetch(request)
+        if fetched.ignored:
+            break
         guard.check_page(fetched)
         await emit(fetched)
         pages += 1
         request = paginator.next(fetched.page)
     return pages
+
+
+def _ends(
+    paginator: PredictablePaginator, index: int, fetched: FetchedPage, window: AdaptiveWindow
+) -> list[int | None]:
+    """Where the sequence ends as far as page ``index`` tells: a page ignored by a response
+    action ends it before itself (dlt's client stops paginating there); otherwise the
+    paginator says (a total, a maximum, a last page)."""
+    if fetched.ignored:
+        return [index - 1]
+    ends = [paginator.last_index(fetched.page)]
+    if paginator.is_last(fetched.page):
+        ends.append(index)
+    else:
+        window.on_success()
+    return ends
 
 
 async def run_windowed(
@@ -130,12 +150,7 @@ async def run_windowed(
         done[index] = outcome
         if isinstance(outcome, BaseException):
             return
-        candidates = [end, paginator.last_index(outcome.page)]
-        if paginator.is_last(outcome.page):
-            candidates.append(index)
-        else:
-            window.on_success()
-        known = [c for c in candidates if c is not None]
+        known = [c for c in (end, *_ends(paginator, index, outcome, window)) if c is not None]
         end = min(known) if known else None
 
     for fetched in prefetched:

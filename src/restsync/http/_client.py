@@ -30,10 +30,11 @@ from typing import Any, Literal
 import httpx
 from aiolimiter import AsyncLimiter
 
-from restsync._exceptions import FatalAPIError, RetriableAPIError
+from restsync._exceptions import APIError, FatalAPIError, RetriableAPIError
 from restsync.config import AuthConfig, ClientConfig, LimitsConfig
 
-from ._auth import build_auth, describe_auth
+from ._actions import Reactor
+from ._auth import TokenRequestFailed, build_auth, describe_auth, form_fields
 from ._redact import redact_text, redact_url, secret_values
 from ._retry import (
     RETRIABLE_TRANSPORT_ERRORS,
@@ -62,6 +63,9 @@ class RequestSpec:
     url: str
     params: Mapping[str, Any] | None = None
     json: Any = None
+    #: a form (mapping, encoded as requests encodes it) or raw (str) body; or ``content``
+    data: Mapping[str, Any] | str | None = None
+    content: bytes | None = None
     headers: Mapping[str, str] | None = None
     priority: int = 0  # lower is let in first when requests wait for a slot (see ``Slots``)
 
@@ -163,11 +167,17 @@ def _answer(response: httpx.Response) -> str:
 
 
 def _build(client: httpx.AsyncClient, request: RequestSpec) -> httpx.Request:
+    data = request.data
+    content = request.content
+    if isinstance(data, str):
+        content, data = data.encode("utf-8"), None
     return client.build_request(
         request.method,
         request.url,
         params=dict(request.params) if request.params else None,
         json=request.json,
+        data=form_fields(dict(data)) if data is not None else None,
+        content=content,
         headers=dict(request.headers) if request.headers else None,
     )
 
@@ -215,6 +225,33 @@ def _unsendable(exc: Exception, resource: str, url: str, secrets: list[str]) -> 
         resource=resource,
         url=url,
         hint=hint,
+    )
+
+
+#: failures of an attempt that leave no answer to judge (see ``HttpClient._without_answer``)
+_NO_ANSWER: tuple[type[Exception], ...] = (*RETRIABLE_TRANSPORT_ERRORS, TokenRequestFailed)
+
+
+def _token_refused(
+    exc: TokenRequestFailed,
+    retries: int,
+    resource: str,
+    secrets: list[str],
+    auth: AuthConfig | None,
+) -> APIError:
+    """The error for a token request that failed; retried as a request would be when its
+    status is one of ``client.retry.statuses``."""
+    url = redact_url(exc.url, secrets)
+    if exc.status is not None and (exc.status == 429 or exc.status >= 500):
+        return RetriableAPIError(
+            f"gave up after {retries} retries: {exc}",
+            resource=resource,
+            url=url,
+            status=exc.status,
+            hint="the token endpoint is overloaded or down; try again later",
+        )
+    return FatalAPIError(
+        str(exc), resource=resource, url=url, status=exc.status, hint=describe_auth(auth)
     )
 
 
@@ -303,6 +340,7 @@ class HttpClient:
         self._global = asyncio.Semaphore(self._max_in_flight)
         self._hosts: dict[tuple[str, str, int | None], _Host] = {}
         self._secrets = secret_values(config)
+        self._auths: dict[int, httpx.Auth | None] = {}
         self._client: httpx.AsyncClient | None = None
         self.stats = HttpStats()
 
@@ -337,7 +375,12 @@ class HttpClient:
     # --- the one public operation -----------------------------------------------------------
 
     async def send(
-        self, request: RequestSpec, *, resource: str, auth: AuthConfig | None = None
+        self,
+        request: RequestSpec,
+        *,
+        resource: str,
+        auth: AuthConfig | None = None,
+        react: Reactor | None = None,
     ) -> httpx.Response:
         """Send one logical request with retries; return the 2xx response, body read.
 
@@ -345,12 +388,14 @@ class HttpClient:
         wait than ``client.retry.max_backoff``) and ``FatalAPIError`` at once for answers that
         retrying cannot fix (401, 403, 404, other 4xx, statuses outside ``retry.statuses``).
         ``auth`` replaces the client's auth for this request (an endpoint's own auth).
+        ``react`` (the endpoint's response actions) sees every answer first: it may change
+        it, or raise ``ResponseIgnored``, which ends here.
         """
         client = self._client
         if client is None:
             raise RuntimeError("HttpClient.send() needs 'async with HttpClient(...)' first")
         retry = self._config.retry
-        request_auth = build_auth(auth)
+        request_auth = self._auth_for(auth)
         secrets = self._secrets
         if auth is not None:
             secrets = [*secrets, *secret_values(self._config.model_copy(update={"auth": auth}))]
@@ -365,19 +410,23 @@ class HttpClient:
                 response = await self._attempt(
                     client, host, http_request, request_auth, request.priority
                 )
-            except RETRIABLE_TRANSPORT_ERRORS as exc:
-                self._emit("request", resource, None, 0.0)
-                if attempt >= retry.max_retries:
-                    raise _unreachable(exc, attempt, resource, url, secrets) from exc
+            except _NO_ANSWER as exc:
+                failed, status, retriable = self._without_answer(
+                    exc, attempt, resource, url, secrets, auth
+                )
+                if not retriable or attempt >= retry.max_retries:
+                    raise failed from exc
                 attempt += 1
                 wait = backoff(retry, attempt)
-                self._retry_event(resource, None, wait)
+                self._retry_event(resource, status, wait)
                 await asyncio.sleep(wait)
                 continue
             except httpx.HTTPError as exc:
                 raise _unsendable(exc, resource, url, secrets) from exc
 
             self._emit("request", resource, response.status_code, 0.0)
+            if react is not None:
+                response = react(response)
             url = redact_url(response.request.url, secrets)
             if response.is_success:
                 host.note_answered()
@@ -400,6 +449,24 @@ class HttpClient:
                 attempt += 1
             self._retry_event(resource, response.status_code, wait)
             await asyncio.sleep(wait)
+
+    def _without_answer(
+        self,
+        exc: Exception,
+        attempt: int,
+        resource: str,
+        url: str,
+        secrets: list[str],
+        auth: AuthConfig | None,
+    ) -> tuple[APIError, int | None, bool]:
+        """An attempt that got no answer to judge: a transport error (retriable) or a failed
+        OAuth2 token request (retriable when its status is). Returns the error to give up
+        with, the status to report and whether to retry."""
+        if isinstance(exc, TokenRequestFailed):
+            failed = _token_refused(exc, attempt, resource, secrets, auth or self._config.auth)
+            return failed, exc.status, exc.status in self._config.retry.statuses
+        self._emit("request", resource, None, 0.0)
+        return _unreachable(exc, attempt, resource, url, secrets), None, True
 
     def _note_budget(self, host: _Host, resource: str, response: httpx.Response) -> None:
         """Pause the host when a successful answer says the rate-limit budget is used up."""
@@ -454,6 +521,16 @@ class HttpClient:
         return wait
 
     # --- pieces -----------------------------------------------------------------------------
+
+    def _auth_for(self, auth: AuthConfig | None) -> httpx.Auth | None:
+        """The flow of an endpoint's own auth, built once per client so that a token it
+        fetches (OAuth2) serves every request of the endpoint."""
+        if auth is None:
+            return None
+        flow = self._auths.get(id(auth))
+        if flow is None:
+            flow = self._auths[id(auth)] = build_auth(auth)
+        return flow
 
     def _host(self, url: httpx.URL) -> _Host:
         key = (url.scheme, url.host, url.port)
