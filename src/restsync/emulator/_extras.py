@@ -23,6 +23,7 @@ from starlette.responses import Response
 from restsync.config import OAuth2ClientCredentials, SourceConfig
 
 _JSON = "application/json"
+_GRACE = 1.0
 
 
 class TokenServer:
@@ -67,9 +68,11 @@ class TokenServer:
         return Response(orjson.dumps(body), 200, media_type=_JSON)
 
     def accepts(self, request: Request) -> bool:
+        # a client counts a token's lifetime from when the answer reached it, a little after
+        # the server did: a second of grace keeps that gap from failing requests
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         expiry = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-        return expiry is not None and time.monotonic() < expiry
+        return expiry is not None and time.monotonic() < expiry + _GRACE
 
 
 def missing_cookie(config: SourceConfig, request: Request) -> str | None:

@@ -75,7 +75,10 @@ class _RepeatGuard:
         self._last = current
 
     def check_request(self, request: PageRequest) -> None:
-        key = (request.url, orjson.dumps(dict(request.params), option=orjson.OPT_SORT_KEYS))
+        sent = {"params": dict(request.params), "json": request.json}
+        # a cursor may travel in the body: the body is part of what makes a request new
+        body = orjson.dumps(sent, option=orjson.OPT_SORT_KEYS) + (request.content or b"")
+        key = (request.url, body)
         if key in self._requests:
             raise PaginationLoop(
                 f"the response to page {request.index} points back at a page already fetched "
