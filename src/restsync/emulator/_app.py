@@ -13,6 +13,7 @@ page's cursor, total or next link.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
 import json
 import math
@@ -311,13 +312,10 @@ class Emulator:
             return _error(404, "not_found", f"no endpoint at {path}; this API serves {known}")
 
         broken = state.broken.get(route.path)
-        refused = route.auth_check is not None and not route.auth_check(request)
-        if isinstance(route.auth, OAuth2ClientCredentials):
-            refused = not state.tokens.accepts(request)
-        cookie = missing_cookie(self.config, request)
-        if cookie is not None:
-            return _error(401, "unauthorized", f"the session cookie '{cookie}' is missing")
-        if broken == "401" or refused:
+        refusal = self._refusal(state, route, request, body)
+        if refusal is not None:
+            return refusal
+        if broken == "401":
             return _error(
                 401,
                 "unauthorized",
@@ -347,11 +345,6 @@ class Emulator:
             return Response(_NOT_JSON, 200, media_type="text/plain")
 
         query = request.query_params
-        wrong_body = form_mismatch(
-            route.resource.endpoint.data, body, request.headers.get("content-type", "")
-        )
-        if wrong_body is not None:
-            return _error(400, "bad_request", wrong_body)
         values: list[str] = []
         for ref in route.parents:
             value = captured.get(ref.param) if ref.in_path else query.get(ref.param)
@@ -372,9 +365,37 @@ class Emulator:
             )
         except PageError as exc:
             return _error(400, "bad_request", str(exc))
+        if broken == "clamped" and 0 < total <= page.start:
+            # pages past the end answered with the last page, as some APIs clamp the number
+            last = (total - 1) // options.page_size * options.page_size
+            page = dataclasses.replace(page, start=last, stop=total)
         records = self._slice(state, route, parent_values, page.start, page.stop)
+        if broken == "non_object" and 0 < page.start < page.stop:
+            records = records[:-1] + b',"oops",null]'  # every page after the first
         body, headers = self._body(route, page, records, request, renamed=broken == "renamed_key")
         return Response(body, 200, headers, media_type=_JSON)
+
+    def _refusal(
+        self, state: _State, route: Route, request: Request, body: bytes
+    ) -> Response | None:
+        """401 for credentials the route does not accept (its auth, an OAuth2 token, the
+        session cookies of the config), 400 for a body that is not the endpoint's ``data``."""
+        refused = route.auth_check is not None and not route.auth_check(request)
+        if isinstance(route.auth, OAuth2ClientCredentials):
+            refused = not state.tokens.accepts(request)
+        if refused:
+            return _error(
+                401,
+                "unauthorized",
+                f"missing or invalid credentials: {auth_hint(route.auth)}",
+                challenge(route.auth),
+            )
+        cookie = missing_cookie(self.config, request)
+        if cookie is not None:
+            return _error(401, "unauthorized", f"the session cookie '{cookie}' is missing")
+        kind = request.headers.get("content-type", "")
+        wrong_body = form_mismatch(route.resource.endpoint.data, body, kind)
+        return None if wrong_body is None else _error(400, "bad_request", wrong_body)
 
     def _fault(self, options: EmulatorOptions, status: int) -> Response:
         self.stats.faults += 1

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -46,6 +48,8 @@ from ._parse import Decode, decodable, decoded_page, parse_page
 from ._resource import ProgressEvent, ResourceRun
 
 Prepare = Callable[[Batch], Any]
+
+log = logging.getLogger("restsync")
 
 
 def join_url(base_url: str, path: str) -> str:
@@ -204,13 +208,16 @@ class Sequences:
         predictable, else one page after another."""
         config = resource.paginator_config
         endpoint = resource.config.endpoint
+        warn = functools.partial(self._warn, resource)
         if isinstance(config, PageNumberConfig) and config.base_page is None:
             probe = PageNumberPaginator(config, base_page=0)
             base, prefetched, how = await detect_base_page(probe, fetch)
             self._note(resource, f"the first page number is not configured: {how}")
             paginator = build_paginator(config, base_page=base)
             assert isinstance(paginator, PredictablePaginator)
-            await run_windowed(paginator, fetch, emit, resource.window, prefetched=prefetched)
+            await run_windowed(
+                paginator, fetch, emit, resource.window, warn=warn, prefetched=prefetched
+            )
             return
         first = FirstRequest(
             method=endpoint.method,
@@ -224,12 +231,15 @@ class Sequences:
         if isinstance(config, CustomPaginator):
             self._note(resource, f"paginator {config.class_name} runs sequentially")
         if isinstance(paginator, PredictablePaginator):
-            await run_windowed(paginator, fetch, emit, resource.window)
+            await run_windowed(paginator, fetch, emit, resource.window, warn=warn)
         else:
-            await run_sequential(paginator, fetch, emit)
+            await run_sequential(paginator, fetch, emit, warn=warn)
             if isinstance(paginator, AutoPaginator) and paginator.chosen is not None:
                 chosen = paginator.chosen.name
                 self._note(resource, f"no paginator configured; detected '{chosen}'")
+
+    def _warn(self, resource: ResourceRun, message: str) -> None:
+        log.warning("resource '%s': %s", resource.name, message)
 
     def _target(
         self, resource: ResourceRun, path_params: Mapping[str, Any]
