@@ -22,7 +22,7 @@ from restsync import _memory
 from restsync._exceptions import ResponseError
 from restsync.config import CustomPaginator, EndpointConfig
 from restsync.config import PageNumberPaginator as PageNumberConfig
-from restsync.http import HttpClient, RequestSpec, ResponseIgnored, redact_url
+from restsync.http import HttpClient, RequestSpec, ResponseIgnored, redact_text, redact_url
 from restsync.paginate import (
     AutoPaginator,
     FirstRequest,
@@ -190,7 +190,7 @@ class Sequences:
             await self._paginate(resource, url, query, fetch, emit)
         except (PaginationLoop, PaginationError) as exc:
             raise ResponseError(
-                str(exc),
+                redact_text(str(exc), self._secrets),
                 resource=resource.name,
                 url=redact_url(url, self._secrets),
                 hint="check endpoint.paginator against the API's documentation",

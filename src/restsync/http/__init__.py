@@ -20,7 +20,9 @@ from ._auth import (
 from ._client import HttpClient, HttpEvent, HttpStats, RequestSpec
 from ._redact import (
     MASK,
+    RedactedError,
     is_sensitive_name,
+    redact_error,
     redact_text,
     redact_url,
     redacted_logs,
@@ -39,6 +41,7 @@ __all__ = [
     "HttpEvent",
     "HttpStats",
     "OAuth2ClientCredentialsFlow",
+    "RedactedError",
     "RequestSpec",
     "ResponseIgnored",
     "backoff",
@@ -46,6 +49,7 @@ __all__ = [
     "describe_auth",
     "is_sensitive_name",
     "rate_limit_reset",
+    "redact_error",
     "redact_text",
     "redact_url",
     "redacted_logs",

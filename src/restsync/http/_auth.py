@@ -16,6 +16,7 @@ from typing import Any, Literal
 import httpx
 import orjson
 
+from restsync._exceptions import APIError, FatalAPIError, RetriableAPIError
 from restsync.config import (
     ApiKeyAuth,
     AuthConfig,
@@ -172,6 +173,22 @@ class OAuth2ClientCredentialsFlow(httpx.Auth):
 
     def __repr__(self) -> str:
         return f"OAuth2ClientCredentialsFlow(access_token_url={self._url!r}, secrets='***')"
+
+
+def token_refused(
+    exc: TokenRequestFailed, retries: int, resource: str, url: str, hint: str
+) -> APIError:
+    """The error for a token request that failed (``url`` redacted): retriable for 429 and
+    5xx, which are retried as any request is, else fatal with ``hint`` on the credentials."""
+    if exc.status is not None and (exc.status == 429 or exc.status >= 500):
+        return RetriableAPIError(
+            f"gave up after {retries} retries: {exc}",
+            resource=resource,
+            url=url,
+            status=exc.status,
+            hint="the token endpoint is overloaded or down; try again later",
+        )
+    return FatalAPIError(str(exc), resource=resource, url=url, status=exc.status, hint=hint)
 
 
 def form_fields(data: dict[str, Any]) -> dict[str, str | list[str]]:
