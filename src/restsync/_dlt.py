@@ -27,7 +27,9 @@ from dlt.common.typing import VARIANT_FIELD_FORMAT
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
+from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources.helpers.rest_client.paginators import BasePaginator
 
 
 def type_detections(schema: Schema) -> list[TTypeDetections]:
@@ -52,6 +54,7 @@ def root_row_id_type(schema: Schema, table: str) -> str:
 
 __all__ = [
     "VARIANT_FIELD_FORMAT",
+    "BasePaginator",
     "CannotCoerceColumnException",
     "ConfigFieldMissingException",
     "CurrentLoadPackageStateNotAvailable",
@@ -61,6 +64,8 @@ __all__ = [
     "DltResource",
     "DltSource",
     "DuckDbCredentials",
+    "FilterItem",
+    "MapItem",
     "NamingConvention",
     "PipelineStepFailed",
     "Schema",
@@ -69,6 +74,7 @@ __all__ = [
     "TLoaderFileFormat",
     "TTableSchema",
     "UnknownDestinationModule",
+    "YieldMapItem",
     "autodetect_sc_type",
     "coerce_value",
     "is_complete_column",
