@@ -1,17 +1,19 @@
-"""A page without lists straight into columns, without a Python object per value.
+"""A page without lists straight into columns, without dlt's per-record normaliser.
 
 Most pages of most APIs hold records without lists: objects at most, which dlt flattens into
-``parent__child`` columns. Such a page becomes one Arrow table in one call (``pa.array``,
-in C), its struct columns are split into their fields, and each column is named as dlt's
-normaliser would name it (the schema's naming convention applied to each key, the parts
-joined by ``shorten_fragments``). The result is handed to ``ColumnTypes`` like the columns
-``_rows`` gathers, and typed the same way.
+``parent__child`` columns. Such a page is split column by column (one list comprehension per
+field, objects recursively), each column named as dlt's normaliser would name it (the
+schema's naming convention applied to each key, the parts joined by ``shorten_fragments``)
+and made an Arrow array in one call (``pa.array``, in C) when its values have one type. The
+result is handed to ``ColumnTypes`` like the columns ``_rows`` gathers, and typed the same
+way.
 
 It applies only where the result is certainly dlt's; otherwise ``None`` sends the page to
-dlt's own normaliser (``_rows``): a list anywhere, values Arrow cannot put in one column
-(mixed types), two keys that land on one column name (dlt keeps the last in its own order),
-an object past the nesting limit or hinted ``json`` (dlt keeps it whole), an empty key, and
-row ids that are not random (hashes of keys, for upsert and scd2 merges).
+dlt's own normaliser (``_rows``): a list anywhere, a field that is an object in one record
+and a value in another, two keys that land on one column name (dlt keeps the last in its
+own order), an object past the nesting limit or hinted ``json`` (dlt keeps it whole), an
+empty key, and row ids that are not random (hashes of keys, for upsert and scd2 merges). A
+column whose values have several types stays a list of values, typed one by one as dlt does.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ def random_row_ids(rows: int) -> pa.Array:
     return pc.utf8_slice_codeunits(blocks, 0, 14)
 
 
+_SCALARS = frozenset({str, int, float, bool})
+
+
 class FlatPages:
     """Pages of one table without lists, as columns named as dlt names them."""
 
@@ -46,46 +51,51 @@ class FlatPages:
         self._random_ids = root_row_id_type(schema, self._table) == "random"
         self._names: dict[tuple[str, ...], str] = {}
 
-    def columns(self, records: Sequence[Any], types: Any) -> dict[str, pa.Array] | None:
-        """The page's columns (dlt's names, Arrow's own types, before typing) without dlt's
-        bookkeeping columns, or None when the page must go through dlt's normaliser.
-        ``types`` answers ``is_json(name)`` for the table's columns."""
+    def columns(
+        self, records: Sequence[Any], types: Any
+    ) -> dict[str, pa.Array | list[Any]] | None:
+        """The page's columns (dlt's names; an Arrow array where Arrow types the values as
+        dlt would, else the values) without dlt's bookkeeping columns, or None when the page
+        must go through dlt's normaliser. ``types`` answers ``is_json(name)``."""
         if not self._random_ids or not records:
             return None
-        try:
-            rows = pa.array(records)
-        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        if not all(type(record) is dict for record in records):
             return None
-        if not pa.types.is_struct(rows.type):
-            return None
-        columns: dict[str, pa.Array] = {}
-        if not self._split(rows, (), columns, types):
+        columns: dict[str, pa.Array | list[Any]] = {}
+        if not self._gather(records, (), columns, types):
             return None
         return columns
 
-    def _split(
-        self, struct: pa.Array, path: tuple[str, ...], out: dict[str, pa.Array], types: Any
+    def _gather(
+        self,
+        rows: Sequence[dict[str, Any] | None],
+        path: tuple[str, ...],
+        out: dict[str, pa.Array | list[Any]],
+        types: Any,
     ) -> bool:
-        """Adds the fields of ``struct`` (at ``path``) to ``out``; False if dlt would make
-        anything else of them."""
-        for index in range(struct.type.num_fields):
-            field = struct.type.field(index)
-            key = field.name
-            if not key or key.isspace():
+        """Adds the fields of ``rows`` (objects at ``path``, or None) to ``out`` column by
+        column; False if dlt would make anything else of them."""
+        keys: dict[str, None] = {}
+        for row in rows:
+            if row:
+                keys.update(dict.fromkeys(row))
+        for key in keys:
+            if not isinstance(key, str) or not key or key.isspace():
                 return False
             name = self._name((*path, key))
-            values = _field(struct, index)
-            kind = field.type
-            if pa.types.is_struct(kind):
+            values = [None if row is None else row.get(key) for row in rows]
+            kinds = set(map(type, values))
+            kinds.discard(type(None))
+            if dict in kinds:
                 # dlt descends into an object unless past the nesting limit or hinted json
-                if len(path) + 1 > self._nesting or types.is_json(name):
+                if kinds != {dict} or len(path) + 1 > self._nesting or types.is_json(name):
                     return False
-                if not self._split(values, (*path, key), out, types):
+                if not self._gather(values, (*path, key), out, types):
                     return False
                 continue
-            if _has_list(kind) or name in out or _maybe_ints(values):
+            if not kinds <= _SCALARS or name in out:
                 return False
-            out[name] = values
+            out[name] = _as_array(values, kinds)
         return True
 
     def _name(self, path: tuple[str, ...]) -> str:
@@ -97,26 +107,12 @@ class FlatPages:
         return name
 
 
-def _field(struct: pa.Array, index: int) -> pa.Array:
-    """A struct's field with the struct's own nulls applied (a null object: null fields)."""
-    values = struct.field(index)
-    if struct.null_count:
-        values = pc.if_else(struct.is_valid(), values, pa.nulls(len(values), values.type))
-    return values
-
-
-def _maybe_ints(values: pa.Array) -> bool:
-    """Whether a float column may hold integers Arrow made floats of (``[1, 2.5]``), which
-    dlt types apart (a ``bigint`` column and a ``__v_double`` variant)."""
-    if not pa.types.is_floating(values.type):
-        return False
-    whole = pc.equal(pc.floor(values), values)
-    return bool(pc.any(whole).as_py())
-
-
-def _has_list(kind: pa.DataType) -> bool:
-    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
-        return True
-    if pa.types.is_struct(kind):
-        return any(_has_list(kind.field(i).type) for i in range(kind.num_fields))
-    return False
+def _as_array(values: list[Any], kinds: set[type]) -> pa.Array | list[Any]:
+    """The values as one Arrow array when they have one Python type Arrow keeps exactly
+    (Arrow would make ``[1, 2.5]`` all floats, which dlt types apart), else as they are."""
+    if len(kinds) != 1:
+        return values
+    try:
+        return pa.array(values)
+    except (pa.ArrowException, OverflowError):  # integers beyond 64 bits
+        return values
