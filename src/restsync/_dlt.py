@@ -13,6 +13,7 @@ from dlt.common.data_types.type_helpers import coerce_value, py_type_to_sc_type
 from dlt.common.destination import Destination, TLoaderFileFormat
 from dlt.common.destination.exceptions import UnknownDestinationModule
 from dlt.common.exceptions import DltException
+from dlt.common.json import json as dlt_json
 from dlt.common.normalizers.json import helpers as _normaliser_helpers
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.schema import Schema
@@ -77,6 +78,7 @@ __all__ = [
     "YieldMapItem",
     "autodetect_sc_type",
     "coerce_value",
+    "dlt_json",
     "is_complete_column",
     "is_iso_timestamp",
     "load_package_state",

@@ -23,9 +23,10 @@ from restsync import sync
 from restsync._exceptions import RestSyncError
 from support import items_config, query
 
-# keys that collide after dlt's snake_case naming (Name/name, a.b/a b/a_b), unicode keys, and
-# a key that flattens onto a nested object's column (owner__id vs owner.id)
-KEYS = ["name", "Name", "a.b", "a b", "a_b", "größe", "名前", "owner__id", "score", "at"]
+# keys that collide after dlt's snake_case naming (Name/name, a.b/a b/a_b), unicode keys, a
+# key that flattens onto a nested object's column (owner__id vs owner.id), and ``payload``,
+# hinted json (kept whole, whatever it holds)
+KEYS = ["name", "Name", "a.b", "a b", "a_b", "größe", "名前", "owner__id", "score", "at", "payload"]
 TIMESTAMPS = ["2024-05-01T10:00:00Z", "2024-05-02T11:30:00.250+02:00", "2024-06-01 08:00:00"]
 
 scalars = st.one_of(
@@ -127,12 +128,14 @@ def _load(
     mp.setenv("RESTSYNC_ARROW", arrow)
     state: dict[str, Any] = {}
     transport = httpx.ASGITransport(app=_app(state))
+    config = items_config("gen")
+    config["resources"][0]["columns"] = {"payload": {"data_type": "json"}}
     db = folder / f"arrow{arrow}.duckdb"
     try:
         for served in runs:
             state["pages"] = served
             sync(
-                items_config("gen"),
+                config,
                 duckdb_file=db,
                 transport=transport,
                 pipeline_name=f"gen{arrow}",

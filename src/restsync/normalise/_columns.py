@@ -24,6 +24,7 @@ from restsync._dlt import (
     TDataType,
     autodetect_sc_type,
     coerce_value,
+    dlt_json,
     is_complete_column,
     normalize_timezone,
     py_type_to_sc_type,
@@ -33,8 +34,11 @@ from restsync._dlt import (
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 #: the dlt data types a column can have on the fast path, as Arrow types; a column of any
-#: other type (json, decimal, wei, binary, time) sends its page the dict way
+#: other type (decimal, wei, binary, time) sends its page the dict way. A ``json`` column
+#: holds its values as JSON text, serialised as dlt's writers serialise them, and only when
+#: the resource hints it ``json`` (Arrow text alone would make dlt type it ``text``)
 ARROW_TYPES: Mapping[str, pa.DataType] = {
+    "json": pa.string(),
     "text": pa.string(),
     "bigint": pa.int64(),
     "double": pa.float64(),
@@ -67,18 +71,26 @@ class ColumnTypes:
     """The data types of one table's columns: those the schema holds, then those decided from
     the first value of each new column. ``arrays`` types one page's columns."""
 
-    def __init__(self, schema: Schema, columns: Mapping[str, TColumnSchema]) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        columns: Mapping[str, TColumnSchema],
+        *,
+        json_columns: frozenset[str] = frozenset(),
+    ) -> None:
         self._schema = schema
         self._detections = type_detections(schema)
+        self._json_columns = json_columns
         self._types: dict[str, TDataType] = {}
+        # naive or coarser timestamps and sized columns: dlt's dict path knows best
+        self._unsupported: set[str] = set()
         for name, column in columns.items():
-            if not is_complete_column(column):
+            data_type = column.get("data_type")
+            if data_type is None or not is_complete_column(column):
                 continue
             if column.get("timezone") is False or column.get("precision") is not None:
-                # naive or coarser timestamps and sized columns: dlt's dict path knows best
-                self._types[name] = "json"
-            else:
-                self._types[name] = column.get("data_type") or "json"
+                self._unsupported.add(name)
+            self._types[name] = data_type
 
     def arrays(self, columns: Mapping[str, list[Any] | pa.Array]) -> dict[str, pa.Array]:
         """The typed arrays of one page's ``columns`` (Python values, or Arrow arrays of one
@@ -108,6 +120,7 @@ class ColumnTypes:
         if data_type is None:
             first = values.drop_null()[0].as_py()
             data_type = self._types[name] = self._infer(name, first)
+        self._check(name)
         if data_type == kind:
             arrays[name] = values
             return True
@@ -127,9 +140,8 @@ class ColumnTypes:
         if data_type is None:
             first = next(value for value in values if value is not None)
             data_type = self._types[name] = self._infer(name, first)
-        arrow_type = ARROW_TYPES.get(data_type)
-        if arrow_type is None or dict in kinds or list in kinds:
-            raise Unfaithful(f"column {name!r} of type {data_type}")
+        self._check(name)
+        arrow_type = ARROW_TYPES[data_type]
         if kinds == {_OWN_TYPE.get(data_type)}:
             try:
                 arrays[name] = pa.array(values, arrow_type)
@@ -168,14 +180,21 @@ class ColumnTypes:
                     raise Unfaithful(f"{value!r} fits neither {name!r} nor {variant!r}") from None
                 variants.setdefault(variant, [None] * len(values))[index] = coerced
         for column, column_values in ((name, typed), *variants.items()):
-            arrow_type = ARROW_TYPES.get(self._types[column])
-            if arrow_type is None:
-                raise Unfaithful(f"column {column!r} of type {self._types[column]}")
+            self._check(column)
+            arrow_type = ARROW_TYPES[self._types[column]]
             if any(value is not None for value in column_values):
                 try:
                     arrays[column] = pa.array(column_values, arrow_type)
                 except (OverflowError, pa.ArrowException) as exc:
                     raise Unfaithful(f"column {column!r}: {exc}") from None
+
+    def _check(self, name: str) -> None:
+        """Raises ``Unfaithful`` unless column ``name`` can be made here as dlt makes it."""
+        data_type = self._types[name]
+        if name in self._unsupported or data_type not in ARROW_TYPES:
+            raise Unfaithful(f"column {name!r} of type {data_type}")
+        if data_type == "json" and name not in self._json_columns:
+            raise Unfaithful(f"column {name!r} of type json without a json hint")
 
     def _infer(self, name: str, value: Any, *, skip: bool = False) -> TDataType:
         """dlt's type for a new column whose first value is ``value`` (``skip``: without the
@@ -192,6 +211,8 @@ def _coerce(data_type: TDataType, value_type: TDataType, value: Any) -> Any:
         raise Unfaithful(f"{value!r} recovered as a variant")
     if data_type == "timestamp":
         return normalize_timezone(coerced, True)
+    if data_type == "json":
+        return dlt_json.dumps(coerced)
     return coerced
 
 

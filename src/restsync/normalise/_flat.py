@@ -51,9 +51,7 @@ class FlatPages:
         self._random_ids = root_row_id_type(schema, self._table) == "random"
         self._names: dict[tuple[str, ...], str] = {}
 
-    def columns(
-        self, records: Sequence[Any], types: Any
-    ) -> dict[str, pa.Array | list[Any]] | None:
+    def columns(self, records: Sequence[Any], types: Any) -> dict[str, pa.Array | list[Any]] | None:
         """The page's columns (dlt's names; an Arrow array where Arrow types the values as
         dlt would, else the values) without dlt's bookkeeping columns, or None when the page
         must go through dlt's normaliser. ``types`` answers ``is_json(name)``."""
@@ -86,9 +84,15 @@ class FlatPages:
             values = [None if row is None else row.get(key) for row in rows]
             kinds = set(map(type, values))
             kinds.discard(type(None))
+            if types.is_json(name):
+                # kept whole by dlt, typed value by value (``ColumnTypes``)
+                if name in out:
+                    return False
+                out[name] = values
+                continue
             if dict in kinds:
-                # dlt descends into an object unless past the nesting limit or hinted json
-                if kinds != {dict} or len(path) + 1 > self._nesting or types.is_json(name):
+                # dlt descends into an object unless past the nesting limit (or hinted json)
+                if kinds != {dict} or len(path) + 1 > self._nesting:
                     return False
                 if not self._gather(values, (*path, key), out, types):
                     return False

@@ -35,7 +35,13 @@ class PageNormaliser:
         naming = self._schema.naming
         self._table = naming.normalize_tables_path(str(table["name"]))
         columns = self._schema.tables[self._table].get("columns", {})
-        self._types = ColumnTypes(self._schema, columns)
+        # json columns the resource hints, which dlt types json whatever Arrow hands it
+        hinted = {
+            naming.normalize_path(str(name))
+            for name, column in table.get("columns", {}).items()
+            if column.get("data_type") == "json"
+        }
+        self._types = ColumnTypes(self._schema, columns, json_columns=frozenset(hinted))
         self._flat = FlatPages(self._schema, self._schema.tables[self._table])
         self._load_id = naming.normalize_identifier("_dlt_load_id")
         self._row_id = naming.normalize_identifier("_dlt_id")
