@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 import requests
-from dlt.sources.helpers.rest_client.paginators import BasePaginator, JSONResponseCursorPaginator
+from dlt.sources.helpers.rest_client.paginators import (
+    BasePaginator,
+    HeaderLinkPaginator,
+    JSONLinkPaginator,
+    JSONResponseCursorPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -334,3 +341,22 @@ def test_an_ignored_page_ends_a_windowed_sequence_there(tmp_path: Path) -> None:
         tables = load_both(_moved(config, url), tmp_path)
     # dlt's client stops paginating at the ignored page; pages fetched past it are dropped
     assert _ids(tables["items"]) == [10, 11, 12, 13, 14, 20, 21, 22, 23, 24]
+
+
+def test_dlt_paginator_objects_run_as_dlt_runs_them(tmp_path: Path) -> None:
+    config = _config(
+        _resource("items", data_selector="data", paginator=PAGED),
+        _resource("users", data_selector="data", paginator={"type": "offset", "limit": 4}),
+        _resource("orders", data_selector="data", paginator={"type": "json_link"}),
+        _resource("tags", paginator={"type": "header_link"}),
+    )
+    with _served(config, records=17, page_size=5) as api:
+        live = _moved(config, api.url)
+        endpoints = [r["endpoint"] for r in live["resources"]]
+        endpoints[0]["paginator"] = PageNumberPaginator(base_page=1, total_path=None)
+        endpoints[1]["paginator"] = OffsetPaginator(limit=4, total_path=None)
+        endpoints[2]["paginator"] = JSONLinkPaginator(next_url_path="next")
+        endpoints[3]["paginator"] = HeaderLinkPaginator()
+        tables = load_both(live, tmp_path)
+        for name in ("items", "users", "orders", "tags"):
+            assert _ids(tables[name]) == list(range(1, 18)), name
