@@ -20,6 +20,7 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources.helpers.rest_client.detector import single_entity_path
 
 __all__ = [
     "ConfigFieldMissingException",
@@ -36,4 +37,5 @@ __all__ = [
     "UnknownDestinationModule",
     "is_iso_timestamp",
     "load_package_state",
+    "single_entity_path",
 ]

@@ -27,13 +27,13 @@ from ._models import (
     OffsetPaginator,
     PageNumberPaginator,
     PaginatorConfig,
-    ResolveParam,
     ResourceConfig,
     RetryConfig,
     SinglePagePaginator,
     SourceConfig,
 )
 from ._normalize import normalize
+from ._placeholders import Reference, render
 from ._validate import validate
 
 __all__ = [
@@ -54,7 +54,7 @@ __all__ = [
     "OffsetPaginator",
     "PageNumberPaginator",
     "PaginatorConfig",
-    "ResolveParam",
+    "Reference",
     "ResourceConfig",
     "RetryConfig",
     "SinglePagePaginator",
@@ -62,5 +62,6 @@ __all__ = [
     "lint",
     "load_config",
     "normalize",
+    "render",
     "validate",
 ]

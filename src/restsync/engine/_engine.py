@@ -195,7 +195,7 @@ class Engine:
     async def _run_resource(self, sequences: Sequences, resource: ResourceRun) -> None:
         try:
             if resource.feed is None:
-                await sequences.run(resource, resource.config.endpoint.params, {})
+                await sequences.run(resource, {}, {})
             else:
                 await run_children(
                     sequences,

@@ -18,6 +18,7 @@ import httpx
 
 from restsync import _memory
 from restsync._exceptions import ResponseError
+from restsync.config import EndpointConfig, render
 from restsync.config import PageNumberPaginator as PageNumberConfig
 from restsync.http import HttpClient, RequestSpec, redact_url
 from restsync.paginate import (
@@ -50,6 +51,19 @@ def join_url(base_url: str, path: str) -> str:
     if path.startswith(("http://", "https://")):
         return path
     return base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _filled(
+    endpoint: EndpointConfig, bindings: Mapping[str, Any], base_url: str
+) -> tuple[str, dict[str, Any], Any, dict[str, Any]]:
+    """The URL, query, JSON body and headers of a sequence, its placeholders filled (a JSON
+    value that is one placeholder keeps the bound value's type, as in dlt)."""
+    return (
+        join_url(base_url, render(endpoint.path, bindings)),
+        render(endpoint.params, bindings),
+        render(endpoint.json_body, bindings, keep_type=True),
+        render(endpoint.headers, bindings),
+    )
 
 
 def _prepared(fetched: FetchedPage, prepare: Prepare) -> FetchedPage:
@@ -93,12 +107,13 @@ class Sequences:
         self._event = event
 
     async def run(
-        self, resource: ResourceRun, path_params: Mapping[str, Any], extra: Mapping[str, Any]
+        self, resource: ResourceRun, bindings: Mapping[str, Any], extra: Mapping[str, Any]
     ) -> None:
-        """All pages of one request sequence of ``resource``: ``path_params`` fill its path (or
-        join its query), ``extra`` is added to each of its records."""
+        """All pages of one request sequence of ``resource``: ``bindings`` fill the
+        placeholders of its path, params, JSON body and headers (see ``config.render``),
+        ``extra`` is added to each of its records."""
         endpoint = resource.config.endpoint
-        url, query = self._target(resource, path_params)
+        url, query, body, headers = _filled(endpoint, bindings, self._base_url)
 
         prepare = self._prepare.get(resource.name, _as_is)
         # no child reads these records: prepare each page as soon as it is parsed, once the
@@ -112,8 +127,8 @@ class Sequences:
                 method=endpoint.method,
                 url=request.url or url,
                 params=None if request.url else {**query, **request.params},
-                json=endpoint.json_body,
-                headers=endpoint.headers or None,
+                json=body,
+                headers=headers or None,
                 # the pages needed soonest get the free slots first (see http.Slots)
                 priority=request.index - emitted,
             )
@@ -172,21 +187,6 @@ class Sequences:
                 url=redact_url(url, self._secrets),
                 hint="check endpoint.paginator against the API's documentation",
             ) from exc
-
-    def _target(
-        self, resource: ResourceRun, path_params: Mapping[str, Any]
-    ) -> tuple[str, dict[str, Any]]:
-        """The URL and fixed query of a sequence: path parameters resolved from a parent's
-        record go into the path, the others into the query."""
-        endpoint = resource.config.endpoint
-        resolved = endpoint.resolved_params()
-        fixed = {k: v for k, v in endpoint.params.items() if k not in resolved}
-        query = {**fixed, **{k: v for k, v in path_params.items() if k in resolved}}
-        path = endpoint.path
-        if resolved:
-            path = path.format(**{k: path_params[k] for k in resolved})
-            query = {k: v for k, v in query.items() if "{" + k + "}" not in endpoint.path}
-        return join_url(self._base_url, path), query
 
     async def _decoded(
         self, resource: ResourceRun, request: PageRequest, response: httpx.Response, decode: Decode
