@@ -70,4 +70,16 @@ class ResponseError(FatalAPIError):
 
 
 class LoadError(RestSyncError):
-    """The destination did not accept the data; nothing of the failed run was committed."""
+    """The destination did not accept the data, or dlt could not stage it. ``pending_load`` is
+    the id of the load package dlt keeps when the load itself failed: the next sync retries it
+    before fetching anything, or drops it when asked (``sync(pending="drop")``)."""
+
+    def __init__(self, message: str, *, pending_load: str | None = None) -> None:
+        self.detail = message
+        self.pending_load = pending_load
+        if pending_load is not None:
+            message += (
+                f"; the failed load {pending_load} stays pending: the next sync retries it "
+                'first, sync(pending="drop") discards it'
+            )
+        super().__init__(message)

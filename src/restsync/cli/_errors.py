@@ -46,6 +46,12 @@ def _describe(exc: RestSyncError) -> str:
     """The message for ``exc``; a location naming a ``sync`` parameter names its option."""
     if isinstance(exc, ConfigError) and exc.location in _OPTION_NAMES:
         return f"{_OPTION_NAMES[exc.location]}: {exc.detail}"
+    if isinstance(exc, LoadError) and exc.pending_load is not None:
+        return (
+            f"{exc.detail}; the failed load {exc.pending_load} stays pending: `restsync run` "
+            "retries it before fetching anything, `restsync run --drop-pending` discards it "
+            "(and fetches its data again)"
+        )
     return str(exc)
 
 
