@@ -9,6 +9,9 @@
     │                             selector path absent, pagination loop)
     └── LoadError                 the destination refused the data (wraps dlt's failures)
 
+Ctrl-C is not an error: ``sync`` turns it into ``Interrupted``, a ``KeyboardInterrupt`` whose
+message says what was and was not committed.
+
 Dependency exceptions (httpx, pydantic, dlt) are wrapped at the boundary with
 ``raise ... from exc`` so callers only ever handle this tree. The CLI is the only place that
 turns them into a message and an exit code.
@@ -81,5 +84,21 @@ class LoadError(RestSyncError):
             message += (
                 f"; the failed load {pending_load} stays pending: the next sync retries it "
                 'first, sync(pending="drop") discards it'
+            )
+        super().__init__(message)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped a sync. The message says in which phase, and what was and was
+    not committed; still a ``KeyboardInterrupt``, so code that stops on Ctrl-C still does.
+    ``pending_load`` is the load dlt keeps to finish (as with ``LoadError``)."""
+
+    def __init__(self, message: str, *, pending_load: str | None = None) -> None:
+        self.detail = message
+        self.pending_load = pending_load
+        if pending_load is not None:
+            message += (
+                f"; load {pending_load} stays pending: the next sync loads it first, "
+                'sync(pending="drop") discards it'
             )
         super().__init__(message)

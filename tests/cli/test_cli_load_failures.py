@@ -95,7 +95,7 @@ def error_lines(stderr: str) -> list[str]:
             {"nickname": {"data_type": "text", "nullable": False}},
             "0",
             "error: Constraint Error: NOT NULL constraint failed: items.nickname (dlt's load "
-            "step, table 'items', destination duckdb); the failed load ",
+            "step, table 'items', destination duckdb); load ",
         ),
         (
             {"name": {"data_type": "decimal"}},
@@ -209,7 +209,7 @@ def test_a_load_left_pending_is_retried_first_or_dropped(
             failed = invoke(*args)
             assert failed.exit_code == 4, failed.output
             assert "error: IO Error: Could not set lock on file" in failed.stderr
-            assert "stays pending: `restsync run` retries it before fetching anything" in (
+            assert "stays pending: `restsync run` finishes it before fetching anything" in (
                 failed.stderr
             )
             fetched = api.requests

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dlt
+
 from restsync._dlt import PipelineStepFailed
-from restsync._exceptions import LoadError
+from restsync._exceptions import Interrupted, LoadError
 
 #: attributes where dlt keeps the exception it wrapped without chaining it
 _WRAPPED = ("client_exception", "inner_exc", "dbapi_exception")
@@ -72,4 +74,47 @@ def working_folder_error(exc: OSError) -> LoadError:
     return LoadError(
         f"cannot write dlt's working files in {where}: {exc.strerror or one_line(exc)}; make it "
         "writable, or point DLT_DATA_DIR (or the pipelines_dir of sync) at a writable folder"
+    )
+
+
+def _committed_tables(pipeline: dlt.Pipeline, load_id: str) -> list[str]:
+    """The data tables into which load ``load_id`` already committed rows: a finished job
+    commits its file into the table when the table is appended or replaced; a merged table
+    changes only with its final (SQL) job, the others fill the staging table."""
+    info = pipeline.get_load_package_info(load_id)
+    schema = pipeline.default_schema
+    tables: set[str] = set()
+    for job in info.jobs.get("completed_jobs", []):
+        table = job.job_file_info.table_name
+        if table.startswith("_dlt") or table not in schema.tables:
+            continue
+        merged = schema.tables[table].get("write_disposition") == "merge"
+        if not merged or job.job_file_info.file_format == "sql":
+            tables.add(table)
+    return sorted(tables)
+
+
+def interrupted(pipeline: dlt.Pipeline | None) -> Interrupted:
+    """What Ctrl-C left behind, read from the pipeline's packages: nothing pending means it
+    came while fetching (dlt keeps nothing of an unfinished extract); an extracted package,
+    after fetching; a normalized one, while loading, some of whose jobs may have committed."""
+    if pipeline is None or not pipeline.has_pending_data:
+        return Interrupted(
+            "interrupted while fetching: nothing of this run was loaded, the destination is as "
+            "it was"
+        )
+    normalized = sorted(pipeline.list_normalized_load_packages())
+    if not normalized:
+        load_id = min(pipeline.list_extracted_load_packages())
+        return Interrupted(
+            "interrupted after fetching, before loading: nothing of this run was loaded; what "
+            "was fetched is kept",
+            pending_load=load_id,
+        )
+    load_id = normalized[0]
+    committed = _committed_tables(pipeline, load_id)
+    done = f"rows of {', '.join(committed)} are committed, " if committed else "nothing is "
+    return Interrupted(
+        f"interrupted while loading: {done}{'the rest is not' if committed else 'committed yet'}",
+        pending_load=load_id,
     )

@@ -28,7 +28,7 @@ from restsync.config import SourceConfig, load_config
 from restsync.engine import ProgressEvent
 
 from ._destination import find_cause, missing_configuration, resolve_destination
-from ._failures import failed_step, working_folder_error
+from ._failures import failed_step, interrupted, working_folder_error
 from ._source import rest_api_source
 
 DEFAULT_DUCKDB_FILE = "restsync.duckdb"
@@ -210,7 +210,11 @@ def sync(
         pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]
         counts = row_counts(pipeline)
     except PipelineStepFailed as exc:
+        if find_cause(exc, KeyboardInterrupt) is not None:
+            raise interrupted(pipeline) from None
         raise _step_error(exc, pipeline, destination) from exc
+    except KeyboardInterrupt:
+        raise interrupted(pipeline) from None
     location = str(Path(duckdb_file).resolve()) if destination == "duckdb" else destination
     return SyncResult(name, destination, dataset_name, location, counts, notes)
 
