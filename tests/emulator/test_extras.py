@@ -87,9 +87,8 @@ async def test_missing_children_answer_404_and_are_not_expected() -> None:
     parent = resource("items", paginator={"type": "single_page"})
     child = resource(
         "notes",
-        path="items/{item_id}/notes",
+        path="items/{resources.items.id}/notes",
         paginator={"type": "single_page"},
-        params={"item_id": {"type": "resolve", "resource": "items", "field": "id"}},
     )
     api = Emulator(source(parent, child), EmulatorOptions(records=9, missing_children_every=3))
     async with client(api) as http:
