@@ -30,6 +30,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
 from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources.helpers.rest_client.detector import single_entity_path
 from dlt.sources.helpers.rest_client.paginators import BasePaginator
 
 
@@ -86,5 +87,6 @@ __all__ = [
     "normalize_timezone",
     "py_type_to_sc_type",
     "root_row_id_type",
+    "single_entity_path",
     "type_detections",
 ]
