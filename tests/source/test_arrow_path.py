@@ -180,3 +180,21 @@ def test_arrow_rows_carry_dlt_s_row_ids_and_load_id(tmp_path: Path) -> None:
     )
     loads = query(db, "SELECT load_id FROM plain._dlt_loads")
     assert ids == [(300, 14, 14, 1, loads[0][0])]  # dlt's own: 10 random bytes, base64
+
+
+@pytest.mark.parametrize("data_type", ["decimal", "json"])
+def test_text_in_a_column_hinted_otherwise_lands_in_dlt_s_variant_column(
+    data_type: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Names in a column hinted ``decimal`` or ``json``: dlt cannot coerce them and puts
+    them in a ``name__v_text`` variant; the fast path lands the same (it once failed the
+    load with the database's conversion error)."""
+    config = _plain_config()
+    config["resources"][0]["columns"] = {"name": {"data_type": data_type}}
+    transport = httpx.ASGITransport(app=_unhinted_app(lists_from=10_000))
+    dicts, arrow = _both_paths(config, transport, tmp_path, monkeypatch)
+    assert arrow == dicts
+    columns = dict(arrow["items"][0])
+    assert columns["name__v_text"] == "VARCHAR"
+    names = [name for name, _ in arrow["items"][0]]
+    assert [row[names.index("name__v_text")] for row in arrow["items"][1]][:2] == ["n1", "n2"]
