@@ -169,6 +169,19 @@ CONFIGS: list[tuple[str, list[Any], dict[str, int]]] = [
         {"posts": POSTS, "comments": COMMENT_COUNT},
     ),
     (
+        "dlt_hints_columns_list_and_file_format",
+        [
+            {
+                **POSTS_PAGED,
+                "columns": [{"name": "score", "data_type": "text"}, {"name": "extra"}],
+                "schema_contract": {"tables": "evolve"},
+                "file_format": "jsonl",
+                "parallelized": True,
+            }
+        ],
+        {"posts": POSTS},
+    ),
+    (
         "resolve_param_in_path",
         [
             POSTS_PAGED,

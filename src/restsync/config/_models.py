@@ -502,9 +502,21 @@ class ColumnHint(Model):
     primary_key: bool | None = None
 
 
-class ResourceConfig(Model):
-    name: str = Field(min_length=1)
-    endpoint: EndpointConfig
+SchemaEvolution = Literal["evolve", "discard_value", "freeze", "discard_row"]
+TableFormat = Literal["iceberg", "delta", "hive", "native"]
+FileFormat = Literal[
+    "preferred", "jsonl", "typed-jsonl", "insert_values", "parquet", "csv", "reference", "model"
+]
+
+
+class ResourceDefaults(Model):
+    """``resource_defaults``: every resource key but ``name``, each optional. Validated on its
+    own, as dlt validates it, so a bad default is refused even where every resource overrides
+    it. The keys after ``processing_steps`` are dlt resource hints restsync hands to dlt as
+    they are (``parallelized`` is accepted and needs nothing: restsync always fetches
+    concurrently)."""
+
+    endpoint: EndpointConfig | None = None
     primary_key: str | tuple[str, ...] | None = None
     merge_key: str | tuple[str, ...] | None = None
     write_disposition: WriteDisposition | dict[str, Any] = "append"
@@ -514,6 +526,21 @@ class ResourceConfig(Model):
     selected: bool = True
     max_table_nesting: int | None = Field(default=None, ge=0)
     processing_steps: tuple[ProcessingStep, ...] = ()
+    parallelized: bool | None = None
+    schema_contract: (
+        SchemaEvolution
+        | dict[Literal["tables", "columns", "data_type"], SchemaEvolution]
+        | None
+    ) = None
+    table_format: TableFormat | None = None
+    file_format: FileFormat | None = None
+    nested_hints: dict[str, dict[str, Any]] | None = None
+    references: tuple[dict[str, Any], ...] | None = None
+
+
+class ResourceConfig(ResourceDefaults):
+    name: str = Field(min_length=1)
+    endpoint: EndpointConfig
 
     @property
     def table(self) -> str:
@@ -532,6 +559,7 @@ class SourceConfig(Model):
     name: str = "rest_api"
     client: ClientConfig
     resources: tuple[ResourceConfig, ...] = Field(min_length=1)
+    resource_defaults: ResourceDefaults | None = None
     # values the user's config took from secret references or wrote under secret-looking
     # keys, wherever they ended up (an endpoint param, a header): masked in every message
     _secrets: frozenset[str] = PrivateAttr(default_factory=frozenset)

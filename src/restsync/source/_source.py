@@ -87,6 +87,10 @@ class _SourceRun:
                     _memory.release_unused()
 
 
+#: resource keys dlt reads as hints and restsync hands on as they are
+PASSED_HINTS = ("schema_contract", "table_format", "file_format", "nested_hints", "references")
+
+
 def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str, Any]:
     def keys(value: str | tuple[str, ...] | None) -> str | list[str] | None:
         return list(value) if isinstance(value, tuple) else value
@@ -112,6 +116,10 @@ def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str,
         }
     if resource.max_table_nesting is not None:
         hints["max_table_nesting"] = resource.max_table_nesting
+    for key in PASSED_HINTS:
+        value = getattr(resource, key)
+        if value is not None:
+            hints[key] = list(value) if isinstance(value, tuple) else value
     return hints
 
 
