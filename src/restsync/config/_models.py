@@ -528,9 +528,7 @@ class ResourceDefaults(Model):
     processing_steps: tuple[ProcessingStep, ...] = ()
     parallelized: bool | None = None
     schema_contract: (
-        SchemaEvolution
-        | dict[Literal["tables", "columns", "data_type"], SchemaEvolution]
-        | None
+        SchemaEvolution | dict[Literal["tables", "columns", "data_type"], SchemaEvolution] | None
     ) = None
     table_format: TableFormat | None = None
     file_format: FileFormat | None = None
