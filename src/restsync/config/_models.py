@@ -91,8 +91,24 @@ class OAuth2ClientCredentials(Model):
         return value
 
 
+class CustomAuth(Model):
+    """A live auth object from a Python config that is not one of dlt's own classes (a
+    user's ``AuthConfigBase`` subclass, any ``requests`` auth): called, as requests calls it,
+    on a requests-shaped copy of each request (see ``restsync.http.RequestsAuthFlow``)."""
+
+    type: Literal["custom"] = "custom"
+    instance: Any
+
+    @field_validator("instance")
+    @classmethod
+    def _callable(cls, value: Any) -> Any:
+        if not callable(value):
+            raise ValueError("must be a requests auth object (called with each request)")
+        return value
+
+
 AuthConfig = Annotated[
-    ApiKeyAuth | BearerAuth | HttpBasicAuth | OAuth2ClientCredentials,
+    ApiKeyAuth | BearerAuth | HttpBasicAuth | OAuth2ClientCredentials | CustomAuth,
     Field(discriminator="type"),
 ]
 AUTH_TYPES = ("api_key", "bearer", "http_basic", "oauth2_client_credentials")

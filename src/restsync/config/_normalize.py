@@ -160,10 +160,18 @@ def normalize_tracked(
     return result
 
 
+_PLAIN = (dict, list, tuple, str, int, float, bool, type(None), SecretStr)
+
+
 # --- copying: plain values only, secrets resolved, unsupported features refused ---------------
 
 
 def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found: set[str]) -> Any:
+    if not isinstance(value, _PLAIN):
+        # before the mapping branch: dlt's auth objects are mappings of their fields too
+        live = live_value(value, path)
+        if live is not NOT_LIVE:
+            return live
     if isinstance(value, Mapping):
         if is_secret_reference(value):
             resolved = resolve_secret(value["secret"], path, secrets)
@@ -183,9 +191,6 @@ def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found
         return secret
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    live = live_value(value, path)
-    if live is not NOT_LIVE:
-        return live
     if path == ("client", "session") and is_session(value):
         return _plain_copy(session_parts(value, path), path, secrets, found)
     raise ConfigError(_live_object_message(value, path), location=format_location(path))
