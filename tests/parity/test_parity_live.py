@@ -3,9 +3,11 @@ classes and a user's own ``AuthConfigBase`` subclass; both tools land the same t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dlt
 import pytest
 from dlt.common.configuration import configspec
 from dlt.extract.exceptions import ResourceExtractionError
@@ -65,3 +67,32 @@ def test_a_user_auth_object_that_signs_wrongly_is_refused(blog_url: str) -> None
         list(source.resources["posts"])
     assert isinstance(caught.value.__cause__, FatalAPIError)
     assert caught.value.__cause__.status == 401
+
+
+def test_dlt_resources_in_resources_join_the_source(blog_url: str, tmp_path: Path) -> None:
+    @dlt.resource(name="authors", primary_key="id")
+    def authors() -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": n, "name": f"author {n}"} for n in range(4)]
+
+    config = _config(blog_url, BearerTokenAuth(token=TOKEN))
+    config["resources"].append(authors)
+
+    tables = load_both(config, tmp_path)
+
+    assert {name: len(table.rows) for name, table in tables.items()} == {
+        "posts": POSTS,
+        "posts__tags": sum(n % 4 for n in range(1, POSTS + 1)),
+        "authors": 4,
+    }
+
+
+def test_a_table_name_function_names_each_records_table(blog_url: str, tmp_path: Path) -> None:
+    config = _config(blog_url, BearerTokenAuth(token=TOKEN))
+    config["resources"][0]["table_name"] = lambda post: (
+        "published" if post["published"] else "drafts"
+    )
+
+    tables = load_both(config, tmp_path)
+
+    counts = {name: len(table.rows) for name, table in tables.items() if "__" not in name}
+    assert counts == {"published": POSTS - POSTS // 3, "drafts": POSTS // 3}

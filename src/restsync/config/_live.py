@@ -56,7 +56,12 @@ NOT_LIVE = _NOT_LIVE
 
 def _takes_callable(path: Path) -> bool:
     """Places dlt calls: ``...processing_steps[i].<step>``, ``...response_actions[i]``,
-    ``...response_actions[i].action`` and ``...response_actions[i].action[k]``."""
+    ``...response_actions[i].action`` and ``...response_actions[i].action[k]``, and a
+    resource's ``table_name`` (dlt's hint, called with each record)."""
+    if path[-1:] == ("table_name",) and (
+        path[:-1] == ("resource_defaults",) or (len(path) == 3 and path[0] == "resources")
+    ):
+        return True
     for cut in range(len(path) - 1):
         if path[cut] == "processing_steps":
             rest = path[cut + 1 :]

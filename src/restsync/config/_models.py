@@ -536,7 +536,8 @@ class ResourceDefaults(Model):
     primary_key: str | tuple[str, ...] | None = None
     merge_key: str | tuple[str, ...] | None = None
     write_disposition: WriteDisposition | dict[str, Any] = "append"
-    table_name: str | None = None
+    #: a name, or (as dlt's hint) a function giving each record's table name
+    table_name: str | Callable[[Any], str] | None = None
     columns: dict[str, ColumnHint] | None = None
     include_from_parent: tuple[str, ...] = ()
     selected: bool = True
@@ -558,7 +559,14 @@ class ResourceConfig(ResourceDefaults):
 
     @property
     def table(self) -> str:
-        return self.table_name or self.name
+        """The table the records land in (the resource's name when ``table_name`` is a
+        function: the tables it names are known only per record)."""
+        return self.table_name if isinstance(self.table_name, str) else self.name
+
+    @property
+    def dynamic_table(self) -> bool:
+        """Whether a function names each record's table."""
+        return callable(self.table_name)
 
     @property
     def parent(self) -> str | None:
