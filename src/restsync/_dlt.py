@@ -30,6 +30,12 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
 from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources.helpers.rest_client.auth import (
+    APIKeyAuth,
+    BearerTokenAuth,
+    OAuth2ClientCredentials,
+)
+from dlt.sources.helpers.rest_client.auth import HttpBasicAuth as DltHttpBasicAuth
 from dlt.sources.helpers.rest_client.detector import single_entity_path
 from dlt.sources.helpers.rest_client.paginators import BasePaginator
 
@@ -56,19 +62,23 @@ def root_row_id_type(schema: Schema, table: str) -> str:
 
 __all__ = [
     "VARIANT_FIELD_FORMAT",
+    "APIKeyAuth",
     "BasePaginator",
+    "BearerTokenAuth",
     "CannotCoerceColumnException",
     "ConfigFieldMissingException",
     "CurrentLoadPackageStateNotAvailable",
     "DatabaseUndefinedRelation",
     "Destination",
     "DltException",
+    "DltHttpBasicAuth",
     "DltResource",
     "DltSource",
     "DuckDbCredentials",
     "FilterItem",
     "MapItem",
     "NamingConvention",
+    "OAuth2ClientCredentials",
     "PipelineStepFailed",
     "Schema",
     "TColumnSchema",
