@@ -65,9 +65,18 @@ def _table_of(resource: DltResource) -> str:
     return str(dlt.current.source_schema().naming.normalize_table_identifier(table))
 
 
+def _own_file_format(resource: DltResource) -> bool:
+    """Whether the resource names its file format itself (or has a hint only its records
+    can settle, such as a table name function: then it is left as it is)."""
+    try:
+        return bool(resource.compute_table_schema().get("file_format"))
+    except Exception:  # dlt's DataItemRequiredForDynamicTableHints, and its kind
+        return True
+
+
 def _use_bulk_format(pipeline: dlt.Pipeline, resource: DltResource) -> None:
     """Unless the resource has a file format of its own, or there is no destination yet."""
-    if pipeline.destination is None or resource.compute_table_schema().get("file_format"):
+    if pipeline.destination is None or _own_file_format(resource):
         return
     chosen = bulk_file_format(pipeline.destination.capabilities(), _table_of(resource))
     if chosen is not None:
