@@ -237,7 +237,9 @@ def child_main() -> None:
     import duckdb  # noqa: F401
 
     if spec.tool == "restsync":
-        import restsync  # noqa: F401
+        import restsync
+
+        restsync.tune_process()  # the process runs restsync alone, as the command line does
     elif spec.tool == "dlt":
         from dlt.sources import rest_api  # noqa: F401
     import_rss = _peak_rss_mb()

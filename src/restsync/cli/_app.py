@@ -32,7 +32,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from restsync import connectors
+from restsync import connectors, tune_process
 from restsync._exceptions import APIError, ConfigError, LoadError, RestSyncError
 from restsync.config import SourceConfig, lint, load_config
 from restsync.emulator import EmulatorOptions, serve
@@ -590,6 +590,7 @@ def main() -> NoReturn:
     The teardown frees nothing the system does not, and during it DuckDB's bindings (nanobind)
     report their module-level objects as leaked whenever modules happen to go in another
     order; with aiohttp loaded that printed ~40 lines of "nanobind: leaked" after the demo."""
+    tune_process()  # this process is restsync's own: tune it as a library must not
     status = execute()
     atexit._run_exitfuncs()  # logging's flush, dlt's, the user's
     for stream in (sys.stdout, sys.stderr):

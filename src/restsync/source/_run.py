@@ -16,7 +16,6 @@ from typing import Any
 import dlt
 import httpx
 
-from restsync import _memory
 from restsync._dlt import (
     DatabaseUndefinedRelation,
     DltSource,
@@ -158,7 +157,6 @@ def sync(
         dataset_name=dataset_name,
         pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,  # type: ignore[arg-type]
     )
-    _memory.limit_arenas()
     new_file = destination == "duckdb" and not Path(duckdb_file).exists()
     append_into_empty_tables(pipeline, source, new_destination=new_file)
     try:
