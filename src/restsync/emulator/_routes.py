@@ -33,9 +33,9 @@ from restsync.config import (
     SourceConfig,
 )
 
-from ._data import RecordFactory
 from ._options import EmulatorOptions
 from ._paths import PathSyntaxError, RecordPlacement, key_path, parse_path, put
+from ._records import RecordFactory
 
 AuthCheck = Callable[[Request], bool]
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -168,7 +168,12 @@ def _route(
         status_fields=status_fields,
         parents=parents,
         factory=RecordFactory(
-            resource.name, resource.columns, resource.primary_key, seed=options.seed
+            resource.name,
+            resource.columns,
+            resource.primary_key,
+            seed=options.seed,
+            shape=options.shape,
+            huge_integers=options.huge_integers,
         ),
         index=index,
     )

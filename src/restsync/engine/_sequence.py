@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -41,6 +43,8 @@ from ._parse import Decode, decodable, decoded_page, parse_page
 from ._resource import ProgressEvent, ResourceRun
 
 Prepare = Callable[[Batch], Any]
+
+log = logging.getLogger("restsync")
 
 
 def join_url(base_url: str, path: str) -> str:
@@ -147,6 +151,7 @@ class Sequences:
                     await resource.queue.put(ready)
             self._event(ProgressEvent(resource.name, "page", stats.pages, stats.records))
 
+        warn = functools.partial(self._warn, resource)
         config = resource.paginator_config
         try:
             if isinstance(config, PageNumberConfig) and config.base_page is None:
@@ -155,13 +160,15 @@ class Sequences:
                 self._note(resource, f"the first page number is not configured: {how}")
                 paginator = build_paginator(config, base_page=base)
                 assert isinstance(paginator, PredictablePaginator)
-                await run_windowed(paginator, fetch, emit, resource.window, prefetched=prefetched)
+                await run_windowed(
+                    paginator, fetch, emit, resource.window, warn=warn, prefetched=prefetched
+                )
                 return
             paginator = build_paginator(config)
             if isinstance(paginator, PredictablePaginator):
-                await run_windowed(paginator, fetch, emit, resource.window)
+                await run_windowed(paginator, fetch, emit, resource.window, warn=warn)
             else:
-                await run_sequential(paginator, fetch, emit)
+                await run_sequential(paginator, fetch, emit, warn=warn)
                 if isinstance(paginator, AutoPaginator) and paginator.chosen is not None:
                     chosen = paginator.chosen.name
                     self._note(resource, f"no paginator configured; detected '{chosen}'")
@@ -172,6 +179,9 @@ class Sequences:
                 url=redact_url(url, self._secrets),
                 hint="check endpoint.paginator against the API's documentation",
             ) from exc
+
+    def _warn(self, resource: ResourceRun, message: str) -> None:
+        log.warning("resource '%s': %s", resource.name, message)
 
     def _target(
         self, resource: ResourceRun, path_params: Mapping[str, Any]
