@@ -23,14 +23,17 @@ def _limits(redis_url: str | None, **limits: object) -> dict[str, object]:
     }
 
 
-async def _two_clients(make_client: ClientFactory, config: dict[str, object], each: int) -> None:
-    async def one(name: str) -> None:
-        async with make_client(**config) as http:
+async def _two_clients(
+    make_client: ClientFactory, config: dict[str, object], each: int, *, tokens: str = "tt"
+) -> None:
+    async def one(name: str, token: str) -> None:
+        auth = {"type": "bearer", "token": token}
+        async with make_client(**config, auth=auth) as http:
             await asyncio.gather(
                 *(http.send(RequestSpec("GET", f"{name}{i}"), resource=name) for i in range(each))
             )
 
-    await asyncio.gather(one("a"), one("b"))
+    await asyncio.gather(one("a", tokens[0]), one("b", tokens[1]))
 
 
 async def test_clients_sharing_a_budget_share_the_in_flight_cap(
@@ -55,6 +58,17 @@ async def test_clients_sharing_a_budget_share_the_rate(
     # the rate by itself, and the pair would go twice as fast
     for index, at in enumerate(arrivals):
         assert at - arrivals[0] >= (index - 1) / rate - 0.005
+
+
+async def test_each_credential_has_a_budget_of_its_own(
+    make_client: ClientFactory, api: FakeAPI, redis_url: str
+) -> None:
+    # an API limits each key on its own: two accounts on one host do not share
+    api.delay = 0.05
+    config = _limits(redis_url, max_in_flight_per_host=3)
+    await _two_clients(make_client, config, each=12, tokens="ab")
+    assert api.count() == 24
+    assert api.max_in_flight > 3
 
 
 def test_a_shared_budget_names_a_redis_url() -> None:

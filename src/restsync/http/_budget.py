@@ -4,7 +4,7 @@ One process keeps its host's rate and in-flight cap by itself (``_client._Host``
 processes calling the same API with one key (Dagster workers, partitions run at once, several
 machines) must share them, or N workers send N times the rate the API allows and spend
 their time on 429s. ``client.limits.shared_budget`` names a store they all reach; then every
-request also takes, per host:
+request also takes, per host and credentials (an API limits each key on its own):
 
 - a rate token from pyrate-limiter's GCRA (a leaky bucket of one request, kept as one
   timestamp in Redis and updated by one atomic script), so all processes together send at
@@ -23,10 +23,11 @@ are the optional ``budget`` extra: asking for a shared budget without them is a 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
@@ -68,12 +69,12 @@ class SharedBudget(Protocol):
 
 
 class RedisBudget:
-    """``SharedBudget`` kept in Redis under ``restsync:budget:<host>``."""
+    """``SharedBudget`` kept in Redis under ``restsync:budget:<name>``."""
 
     def __init__(
         self,
         url: str,
-        host: str,
+        name: str,
         *,
         requests_per_second: float | None,
         max_in_flight: int,
@@ -89,7 +90,7 @@ class RedisBudget:
         from redis.asyncio import Redis
 
         self._redis: Any = Redis.from_url(url)
-        key = f"restsync:budget:{host}"
+        key = f"restsync:budget:{name}"
         self._slots_key = f"{key}:in_flight"
         self._cap = max_in_flight
         self._lease_ms = int(1000 * max(LEASE_SECONDS, 4 * timeout))
@@ -136,16 +137,20 @@ def open_budget(
     url: str,
     host: str,
     *,
+    credentials: Sequence[str] = (),
     requests_per_second: float | None,
     max_in_flight: int,
     timeout: float,
 ) -> SharedBudget:
-    """The shared budget of ``host`` (``scheme://host:port``) in the store ``url`` names (a
-    Redis URL: ``LimitsConfig`` checked it)."""
+    """The shared budget of ``host`` (``scheme://host:port``) called with ``credentials`` (the
+    client's secrets), in the store ``url`` names (a Redis URL: ``LimitsConfig`` checked it).
+    An API limits each key on its own: one budget per host and credentials, named by a digest
+    of them, so the store never holds a secret."""
+    digest = hashlib.sha256("\0".join(sorted(credentials)).encode()).hexdigest()[:16]
     try:
         return RedisBudget(
             url,
-            host,
+            f"{host}/{digest}",
             requests_per_second=requests_per_second,
             max_in_flight=max_in_flight,
             timeout=timeout,

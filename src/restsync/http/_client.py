@@ -508,6 +508,7 @@ class HttpClient:
                 host.budget = open_budget(
                     limits.shared_budget,
                     f"{url.scheme}://{url.host}:{url.port}",
+                    credentials=secret_values(self._config),
                     requests_per_second=limits.requests_per_second,
                     max_in_flight=limits.max_in_flight_per_host,
                     timeout=self._config.timeout,
