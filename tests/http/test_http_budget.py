@@ -8,7 +8,7 @@ import asyncio
 import uuid
 
 import pytest
-from http_fakes import ClientFactory, FakeAPI
+from http_fakes import ClientFactory, FakeAPI, free_port
 
 from restsync import ConfigError
 from restsync.config import ClientConfig, load_config
@@ -87,3 +87,16 @@ def test_a_shared_budget_names_a_redis_url() -> None:
     assert ClientConfig.model_validate(
         {"base_url": "http://a/", "limits": {"shared_budget": "redis://127.0.0.1:6379/0"}}
     )
+
+
+async def test_an_unreachable_store_is_a_config_error_without_its_password(
+    make_client: ClientFactory, api: FakeAPI
+) -> None:
+    store = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
+    async with make_client(**_limits(store)) as http:
+        with pytest.raises(ConfigError) as caught:
+            await http.send(RequestSpec("GET", "a"), resource="a")
+    assert caught.value.location == "client.limits.shared_budget"
+    assert "cannot be reached" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+    assert api.count() == 0

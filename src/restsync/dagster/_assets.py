@@ -18,6 +18,7 @@ run its partitions one after another (e.g. Dagster's ``pool`` / run-queue limits
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,7 @@ from dagster import (
     PartitionsDefinition,
 )
 from dagster_dlt import DagsterDltResource, dlt_assets
+from filelock import FileLock
 
 from restsync import connectors
 from restsync._dlt import Destination
@@ -158,9 +160,11 @@ def restsync_assets(
         target = _destination(
             destination, dataset=dataset_name, duckdb_file=duckdb_file, partition=partition
         )
-        return dlt.pipeline(
-            pipeline_name=base_pipeline + suffix, destination=target, dataset_name=dataset_name
-        )
+        name = base_pipeline + suffix
+        # dlt creates a pipeline's folder by wiping and making it: processes loading these
+        # definitions at once (runs launched together) must take turns
+        with FileLock(Path(tempfile.gettempdir()) / f"restsync-dagster-{name}.lock"):
+            return dlt.pipeline(pipeline_name=name, destination=target, dataset_name=dataset_name)
 
     def _assets(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
         partition = partition_of(context)

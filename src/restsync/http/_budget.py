@@ -23,6 +23,7 @@ are the optional ``budget`` extra: asking for a shared budget without them is a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import math
 import time
@@ -30,6 +31,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from restsync._exceptions import ConfigError
 
@@ -89,6 +91,7 @@ class RedisBudget:
         )
         from redis.asyncio import Redis
 
+        self._url = url
         self._redis: Any = Redis.from_url(url)
         key = f"restsync:budget:{name}"
         self._slots_key = f"{key}:in_flight"
@@ -109,7 +112,23 @@ class RedisBudget:
 
     @asynccontextmanager
     async def request(self) -> AsyncIterator[None]:
+        from redis import RedisError
+
         lease = uuid.uuid4().hex
+        try:
+            await self._take(lease)
+        except RedisError as exc:
+            raise self._unreachable(exc) from exc
+        try:
+            yield
+        finally:
+            # shielded: a cancelled request must still give its slot back to the others; a
+            # store gone meanwhile lets the lease lapse instead
+            with contextlib.suppress(RedisError):
+                await asyncio.shield(self._redis.zrem(self._slots_key, lease))
+
+    async def _take(self, lease: str) -> None:
+        """Wait for an in-flight lease, then for a rate token."""
         pause = _POLL_FIRST
         while True:
             now = int(time.time() * 1000)
@@ -124,10 +143,18 @@ class RedisBudget:
         try:
             if self._limiter is not None:
                 await self._limiter.try_acquire_async("request")
-            yield
-        finally:
-            # shielded: a cancelled request must still give its slot back to the others
+        except BaseException:
             await asyncio.shield(self._redis.zrem(self._slots_key, lease))
+            raise
+
+    def _unreachable(self, exc: Exception) -> ConfigError:
+        parts = urlsplit(self._url)  # shown without its password
+        where = f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
+        return ConfigError(
+            f"the shared budget's store {where} cannot be reached ({exc}); start it, or "
+            "point the setting at one every worker reaches",
+            location=_LOCATION,
+        )
 
     async def aclose(self) -> None:
         await self._redis.aclose()
