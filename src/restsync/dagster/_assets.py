@@ -149,8 +149,8 @@ def restsync_assets(
     raises ``ConfigError`` when the definitions load, not when a run starts.
     """
     raw = _raw_config(config)
-    validated = load_config(raw, secrets=secrets, base_url=base_url)
     check_partitions(partitions_def, raw, partition_config)
+    validated = load_config(raw, secrets=secrets, base_url=base_url)
     dataset_name = dataset or validated.name
     base_pipeline = pipeline_name or f"restsync_{validated.name}"
     translator = RestSyncTranslator.for_config(validated, key_prefix or [validated.name])
