@@ -16,7 +16,6 @@ from typing import Any, Literal
 import dlt
 import httpx
 
-from restsync import _memory
 from restsync._dlt import (
     PipelineStepFailed,
     TLoaderFileFormat,
@@ -147,7 +146,6 @@ def sync(
         )
     except OSError as exc:
         raise working_folder_error(exc) from exc
-    _memory.limit_arenas()
     try:
         settle_pending(pipeline, destination, pending, notes)
         pipeline.run(source, loader_file_format=loader_file_format)  # type: ignore[arg-type]
