@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from ._incremental import IncrementalConfig, IncrementalParam, IncrementalSpec, incremental_spec
+
 HTTPMethod = Literal["GET", "POST"]
 WriteDisposition = Literal["append", "replace", "merge"]
 
@@ -236,10 +238,14 @@ class ResolveParam(Model):
     field: str
 
 
+#: a query parameter whose value comes from elsewhere: a parent's records or the incremental
+BoundParam = Annotated[ResolveParam | IncrementalParam, Field(discriminator="type")]
+
+
 class EndpointConfig(Model):
     path: str = ""
     method: HTTPMethod = "GET"
-    params: dict[str, ResolveParam | str | int | float | bool | list[Any] | None] = Field(
+    params: dict[str, BoundParam | str | int | float | bool | list[Any] | None] = Field(
         default_factory=dict
     )
     json_body: dict[str, Any] | None = Field(default=None, alias="json")
@@ -247,9 +253,20 @@ class EndpointConfig(Model):
     data_selector: str | tuple[str, ...] | None = None
     paginator: PaginatorConfig | None = None
     auth: AuthConfig | None = None
+    incremental: IncrementalConfig | None = None
+
+    @model_validator(mode="after")
+    def _one_incremental(self) -> EndpointConfig:
+        incremental_spec(self.incremental, self.params)
+        return self
 
     def resolved_params(self) -> dict[str, ResolveParam]:
         return {k: v for k, v in self.params.items() if isinstance(v, ResolveParam)}
+
+    def incremental_spec(self) -> IncrementalSpec | None:
+        """The endpoint's incremental (``endpoint.incremental`` or a ``type: incremental``
+        parameter), see ``restsync.config._incremental``."""
+        return incremental_spec(self.incremental, self.params)
 
 
 class ColumnHint(Model):

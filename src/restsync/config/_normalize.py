@@ -14,8 +14,11 @@ Accepted input is dlt's ``rest_api_source`` dict plus the seeds' looser dialect:
 * ``data_selector`` lists become tuples; an empty selector or ``"$"`` means auto-detect (None);
 * ``{"secret": "NAME"}`` anywhere is replaced by the secret's value (see ``_secrets``).
 
-What restsync cannot honour (live Python objects, ``incremental``, ``processing_steps``,
-``response_actions``) is refused here with a ConfigError that says what to write instead.
+What restsync cannot honour (live Python objects, ``processing_steps``, ``response_actions``)
+is refused here with a ConfigError that says what to write instead. An incremental (at
+``endpoint.incremental`` or a ``type: incremental`` parameter) is copied as given, since its
+values may be datetimes and functions (``convert``), and a live ``dlt.sources.incremental``
+there becomes its dict form.
 The caller's dict is never modified: everything is rebuilt from plain copies.
 
 To support another dialect spelling, rewrite it in the matching ``_normalize_*`` function and
@@ -24,6 +27,7 @@ record the rename in ``origins`` so errors still point at what the user wrote.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +36,7 @@ from pydantic import SecretStr
 
 from restsync._exceptions import ConfigError
 
+from ._incremental import from_live
 from ._models import AUTH_TYPES
 from ._paths import Path, format_location, is_secret_key, suggest
 from ._secrets import is_secret_reference, resolve_secret
@@ -57,13 +62,8 @@ _UNSUPPORTED_RESOURCE_KEYS = {
         "restsync does not support processing_steps yet: remove them and filter or transform "
         "the rows after loading"
     ),
-    "incremental": (
-        "restsync does not support incremental loading yet: remove 'incremental' (each run "
-        "reads every page; write_disposition 'merge' with a primary_key keeps one row per record)"
-    ),
 }
 _UNSUPPORTED_ENDPOINT_KEYS = {
-    "incremental": _UNSUPPORTED_RESOURCE_KEYS["incremental"],
     "response_actions": (
         "restsync does not support response_actions yet: remove them (429 and 5xx are retried "
         "by client.retry)"
@@ -152,6 +152,14 @@ def normalize_tracked(
 
 
 def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found: set[str]) -> Any:
+    if _is_incremental_path(path):
+        live = None if isinstance(value, dict) else from_live(value)  # dlt's is a Mapping too
+        if live is not None:
+            return _incremental_copy(live, path)
+        if isinstance(value, Mapping) and (
+            path[-1] == "incremental" or value.get("type") == "incremental"
+        ):
+            return _incremental_copy(value, path)
     if isinstance(value, Mapping):
         if is_secret_reference(value):
             resolved = resolve_secret(value["secret"], path, secrets)
@@ -174,20 +182,35 @@ def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found
     raise ConfigError(_live_object_message(value, path), location=format_location(path))
 
 
+def _is_incremental_path(path: Path) -> bool:
+    """``endpoint.incremental`` or ``endpoint.params.<name>`` of a resource (or of
+    ``resource_defaults``): where an incremental may stand."""
+    if len(path) >= 2 and path[-2:] == ("endpoint", "incremental"):
+        return _is_resource_path(path[:-2])
+    return len(path) >= 3 and path[-3:-1] == ("endpoint", "params") and _is_resource_path(path[:-3])
+
+
+def _incremental_copy(value: Mapping[Any, Any], path: Path) -> dict[Any, Any]:
+    """An incremental's keys as given (values may be datetimes or functions); dlt's
+    deprecated ``transform`` is ``convert``."""
+    copied = dict(value)
+    if "transform" in copied:
+        warnings.warn(
+            f"{format_location(path)}: the key `transform` is deprecated in the incremental "
+            "configuration, use `convert`",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        copied["convert"] = copied.pop("transform")
+    return copied
+
+
 def _refuse_unsupported(value: Mapping[Any, Any], path: Path) -> None:
     unsupported: dict[str, str] = {}
     if _is_resource_path(path):
         unsupported = _UNSUPPORTED_RESOURCE_KEYS
     elif path and path[-1] == "endpoint" and _is_resource_path(path[:-1]):
         unsupported = _UNSUPPORTED_ENDPOINT_KEYS
-    elif (
-        len(path) >= 4
-        and path[-2] == "params"
-        and path[-3] == "endpoint"
-        and _is_resource_path(path[:-3])
-        and value.get("type") == "incremental"
-    ):
-        raise ConfigError(_UNSUPPORTED_RESOURCE_KEYS["incremental"], location=format_location(path))
     for key, message in unsupported.items():
         if key in value:
             raise ConfigError(message, location=format_location((*path, key)))

@@ -19,7 +19,7 @@ from __future__ import annotations
 from ._app import Emulator
 from ._options import BROKEN_MODES, BrokenMode, EmulatorOptions, EmulatorStats, PageBeforeFirst
 from ._pagination import LIMIT_PARAM, POSITION_PARAM
-from ._serve import RunningEmulator, serve
+from ._serve import RunningEmulator, serve, serve_app
 
 __all__ = [
     "BROKEN_MODES",
@@ -32,4 +32,5 @@ __all__ = [
     "PageBeforeFirst",
     "RunningEmulator",
     "serve",
+    "serve_app",
 ]

@@ -201,6 +201,14 @@ class Emulator:
         return result
 
     def _synced(self, state: _State, route: Route) -> list[dict[str, Any]]:
+        synced = self._synced_all(state, route)
+        cursor = route.cursor
+        if cursor is None or (cursor.initial_value is None and cursor.end_value is None):
+            return synced
+        # a first sync asks from the initial value up to the end value
+        return cursor.select(synced, cursor.initial_value, cursor.end_value)
+
+    def _synced_all(self, state: _State, route: Route) -> list[dict[str, Any]]:
         params = route.resource.endpoint.params
         if not route.parents:
             total = self._total(state, route)
@@ -216,6 +224,12 @@ class Emulator:
             start, stop = synced_window(route.paginator, params, len(children), state.options)
             out.extend(children[start:stop])
         return out
+
+    def _all(self, state: _State, route: Route, parents: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Every record of a route (of one parent's values for a child), for a filter."""
+        if parents:
+            return self._children(state, route, parents)
+        return self._make_range(state, route, 0, self._total(state, route))
 
     def _total(self, state: _State, route: Route) -> int:
         count = state.counts[route.path]
@@ -332,16 +346,24 @@ class Emulator:
                 return _error(400, "bad_request", f"query parameter '{ref.param}' is required")
             values.append(value)
         parent_values = tuple(values)
-        total = (
-            len(self._children(state, route, parent_values))
-            if route.parents
-            else self._total(state, route)
-        )
+        bounds = route.cursor.from_query(query) if route.cursor is not None else None
+        matching: list[dict[str, Any]] | None = None
+        if route.cursor is not None and bounds is not None:
+            matching = route.cursor.select(self._all(state, route, parent_values), *bounds)
+            total = len(matching)
+        elif route.parents:
+            total = len(self._children(state, route, parent_values))
+        else:
+            total = self._total(state, route)
         try:
             page = plan_page(route.paginator, query, total, options, route.fields)
         except PageError as exc:
             return _error(400, "bad_request", str(exc))
-        records = self._slice(state, route, parent_values, page.start, page.stop)
+        if matching is not None:
+            wrap = route.placement.wrap
+            records = orjson.dumps([wrap(record) for record in matching[page.start : page.stop]])
+        else:
+            records = self._slice(state, route, parent_values, page.start, page.stop)
         body, headers = self._body(route, page, records, request, renamed=broken == "renamed_key")
         return Response(body, 200, headers, media_type=_JSON)
 

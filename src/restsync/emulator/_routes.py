@@ -34,6 +34,7 @@ from restsync.config import (
 )
 
 from ._data import RecordFactory
+from ._filters import CursorFilter, cursor_filter
 from ._options import EmulatorOptions
 from ._paths import PathSyntaxError, RecordPlacement, key_path, parse_path, put
 
@@ -82,6 +83,7 @@ class Route:
     parents: tuple[ParentRef, ...]
     factory: RecordFactory
     index: int
+    cursor: CursorFilter | None = None
 
     def match(self, path: str) -> dict[str, str] | None:
         if self.pattern is None:
@@ -171,6 +173,7 @@ def _route(
             resource.name, resource.columns, resource.primary_key, seed=options.seed
         ),
         index=index,
+        cursor=cursor_filter(resource, where),
     )
 
 
