@@ -351,9 +351,7 @@ INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "incremental-param-with-end-value",
         config(
             _resource(
-                params={
-                    "since": {"type": "incremental", "cursor_path": "ts", "end_value": "2025"}
-                }
+                params={"since": {"type": "incremental", "cursor_path": "ts", "end_value": "2025"}}
             )
         ),
         "resources[0].endpoint.params.since",

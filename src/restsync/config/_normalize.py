@@ -155,6 +155,15 @@ def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found
     if _is_incremental_path(path):
         live = None if isinstance(value, dict) else from_live(value)  # dlt's is a Mapping too
         if live is not None:
+            if path[-1] == "incremental":
+                # dlt's rest_api types endpoint.incremental as a dict and refuses the object
+                raise ConfigError(
+                    "a live dlt.sources.incremental is accepted as a query parameter's value, "
+                    "not here: write the dict form, e.g. "
+                    '{"cursor_path": "updated_at", "start_param": "since", "initial_value": ...}',
+                    location=format_location(path),
+                )
+            live["type"] = "incremental"  # the parameter the incremental is bound to
             return _incremental_copy(live, path)
         if isinstance(value, Mapping) and (
             path[-1] == "incremental" or value.get("type") == "incremental"

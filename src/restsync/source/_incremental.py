@@ -77,14 +77,18 @@ class _Values:
             raw = {name: getattr(incremental, name) for name in _VALUES}
         self.raw = raw
         convert = spec.convert
-        # dlt passes the start value through convert even when it is None; the placeholders
-        # get None for a None value
-        self.start = convert(raw["last_value"]) if convert else raw["last_value"]
-        self.end = convert(raw["end_value"]) if convert else raw["end_value"]
+        # as dlt: a value sent as a parameter goes through convert even when it is None, a
+        # placeholder's only when it is not
+        self.start = self._sent(spec.start_param, raw["last_value"])
+        self.end = self._sent(spec.end_param, raw["end_value"])
         self.placeholders = {
             name: (convert(value) if convert and value is not None else value)
             for name, value in raw.items()
         }
+
+    def _sent(self, param: str | None, value: Any) -> Any:
+        convert = self.spec.convert
+        return None if param is None else convert(value) if convert else value
 
     def lookup(self, field: str) -> Any:
         """The value of an ``incremental.<name>`` placeholder: one of the four values, else
