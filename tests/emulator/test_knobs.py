@@ -206,6 +206,7 @@ OPTION_ERRORS = [
     ({"rate_limit": 0}, "emulator.rate_limit"),
     ({"records": -1}, "emulator.records"),
     ({"page_before_first": "wrap"}, "emulator.page_before_first"),
+    ({"shape": "nested"}, "emulator.shape"),
     ({"broken": {"items": "slow"}}, "emulator.broken.items"),
 ]
 

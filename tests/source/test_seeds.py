@@ -10,7 +10,7 @@ from typing import Any
 import dlt
 import pytest
 
-from restsync.cli._app import demo_secrets, emulator_options
+from restsync.cli._configs import demo_secrets, emulator_options
 from restsync.config import SourceConfig, load_config
 from restsync.emulator import serve
 from support import host_of, query, run_seed_block, seed_code

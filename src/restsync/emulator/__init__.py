@@ -17,7 +17,15 @@ It is an independent fake: it reads ``restsync.config`` models but none of the e
 from __future__ import annotations
 
 from ._app import Emulator
-from ._options import BROKEN_MODES, BrokenMode, EmulatorOptions, EmulatorStats, PageBeforeFirst
+from ._options import (
+    BROKEN_MODES,
+    RECORD_SHAPES,
+    BrokenMode,
+    EmulatorOptions,
+    EmulatorStats,
+    PageBeforeFirst,
+    RecordShape,
+)
 from ._pagination import LIMIT_PARAM, POSITION_PARAM
 from ._serve import RunningEmulator, serve, serve_app
 
@@ -25,11 +33,13 @@ __all__ = [
     "BROKEN_MODES",
     "LIMIT_PARAM",
     "POSITION_PARAM",
+    "RECORD_SHAPES",
     "BrokenMode",
     "Emulator",
     "EmulatorOptions",
     "EmulatorStats",
     "PageBeforeFirst",
+    "RecordShape",
     "RunningEmulator",
     "serve",
     "serve_app",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import json
 import math
 import random
 import re
@@ -33,7 +34,7 @@ from starlette.routing import Route as StarletteRoute
 from restsync._exceptions import ConfigError
 from restsync.config import ApiKeyAuth, HeaderLinkPaginator, SourceConfig
 
-from ._data import stable_hash
+from ._bits import stable_hash
 from ._options import EmulatorOptions, EmulatorStats
 from ._pagination import POSITION_PARAM, Page, PageError, encode_position, plan_page, synced_window
 from ._paths import PathSyntaxError, get, put
@@ -197,7 +198,7 @@ class Emulator:
             raise ConfigError(_unknown_resource(resource, names), location="records")
         # through JSON and back: exactly what a client decodes, and no nested objects shared
         # between records (generated records share the parts that do not depend on the key)
-        result: list[dict[str, Any]] = orjson.loads(orjson.dumps(self._synced(state, route)))
+        result: list[dict[str, Any]] = json.loads(_dumps(self._synced(state, route)))
         return result
 
     def _synced(self, state: _State, route: Route) -> list[dict[str, Any]]:
@@ -390,7 +391,7 @@ class Emulator:
             chosen = self._children(state, route, parents)[start:stop]
         else:
             chosen = self._make_range(state, route, start, stop)
-        data = orjson.dumps([wrap(record) for record in chosen])
+        data = _dumps([wrap(record) for record in chosen])
         state.cache.put(cache_key, data)
         return data
 
@@ -433,6 +434,15 @@ def _next_url(request: Request, route: Route, position: int) -> str:
     items = [(k, v) for k, v in request.query_params.multi_items() if k not in skip]
     items.append((POSITION_PARAM, encode_position(position)))
     return str(request.url.replace(query=urlencode(items)))
+
+
+def _dumps(value: Any) -> bytes:
+    """JSON bytes: orjson, or the standard library for integers beyond 64 bits (which orjson
+    refuses and ``huge_integers`` records carry)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _error(

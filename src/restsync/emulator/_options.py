@@ -17,6 +17,8 @@ from restsync._exceptions import ConfigError
 BrokenMode = Literal["html", "not_json", "renamed_key", "401"]
 BROKEN_MODES: tuple[str, ...] = ("html", "not_json", "renamed_key", "401")
 PageBeforeFirst = Literal["alias", "empty", "error"]
+RecordShape = Literal["flat", "realistic"]
+RECORD_SHAPES: tuple[str, ...] = ("flat", "realistic")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,13 @@ class EmulatorOptions:
 
     Retry-After values: faults send ``retry_after`` as given (``"0"``, ``"2"``, or a fraction
     such as ``"0.5"``); the rate limiter sends whole seconds, at least 1, as RFC 9110 asks.
+
+    ``shape`` is what the records look like: ``flat`` (the default) gives each record exactly
+    the fields its column hints describe; ``realistic`` adds what real APIs send beyond them:
+    lists of scalars and of objects, nested objects, mixed-type custom fields, late fields,
+    mostly-null fields, unicode keys and keys that collide after dlt's name normalisation
+    (the list is in ``restsync.emulator._realistic``). ``huge_integers`` makes a few realistic
+    records carry an integer beyond 64 bits (which dlt 1.31 itself cannot extract).
 
     ``cache_bytes`` bounds a cache of serialised record slices, so a page asked for again
     (a retry, a second sync) costs no generation; 0 turns it off.
@@ -57,6 +66,8 @@ class EmulatorOptions:
     broken: Mapping[str, BrokenMode] = field(default_factory=dict)
     envelopes: Mapping[str, str] = field(default_factory=dict)
     cache_bytes: int = 32 * 1024 * 1024
+    shape: RecordShape = "flat"
+    huge_integers: bool = False
 
     def __post_init__(self) -> None:
         counts = self.records.values() if isinstance(self.records, Mapping) else [self.records]
@@ -89,6 +100,12 @@ class EmulatorOptions:
                 self.rate_limit,
                 self.rate_limit is None or (self.rate_limit > 0 and math.isfinite(self.rate_limit)),
                 "requests per second > 0, or None for no limit",
+            ),
+            (
+                "shape",
+                self.shape,
+                self.shape in RECORD_SHAPES,
+                f"one of {', '.join(repr(s) for s in RECORD_SHAPES)}",
             ),
             (
                 "page_before_first",

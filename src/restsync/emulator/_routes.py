@@ -33,10 +33,10 @@ from restsync.config import (
     SourceConfig,
 )
 
-from ._data import RecordFactory
 from ._filters import CursorFilter, cursor_filter
 from ._options import EmulatorOptions
 from ._paths import PathSyntaxError, RecordPlacement, key_path, parse_path, put
+from ._records import RecordFactory
 
 AuthCheck = Callable[[Request], bool]
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -170,7 +170,12 @@ def _route(
         status_fields=status_fields,
         parents=parents,
         factory=RecordFactory(
-            resource.name, resource.columns, resource.primary_key, seed=options.seed
+            resource.name,
+            resource.columns,
+            resource.primary_key,
+            seed=options.seed,
+            shape=options.shape,
+            huge_integers=options.huge_integers,
         ),
         index=index,
         cursor=cursor_filter(resource, where),

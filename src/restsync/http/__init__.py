@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from ._auth import ApiKeyFlow, BasicFlow, BearerFlow, build_auth, describe_auth
 from ._client import HttpClient, HttpEvent, HttpStats, RequestSpec
-from ._redact import MASK, is_sensitive_name, redact_text, redact_url, secret_values
+from ._redact import (
+    MASK,
+    is_sensitive_name,
+    redact_text,
+    redact_url,
+    redacted_logs,
+    secret_values,
+)
 from ._retry import backoff, rate_limit_reset, retry_after
 from ._window import AdaptiveWindow
 
@@ -31,6 +38,7 @@ __all__ = [
     "rate_limit_reset",
     "redact_text",
     "redact_url",
+    "redacted_logs",
     "retry_after",
     "secret_values",
 ]

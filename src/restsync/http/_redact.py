@@ -3,12 +3,15 @@
 ``secret_values`` collects every secret string a config holds (``SecretStr`` fields, values of
 sensitive-looking headers and params, the password in a ``base_url``); ``redact_url`` and
 ``redact_text`` replace them, and the values of sensitive query parameters, with ``***``.
-Every URL that reaches an ``APIError`` goes through ``redact_url`` first.
+Every URL that reaches an ``APIError`` goes through ``redact_url`` first, and ``redacted_logs``
+masks them in what the HTTP libraries underneath log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
@@ -17,7 +20,14 @@ from pydantic import BaseModel, SecretStr
 
 from restsync.config import ClientConfig, SourceConfig
 
-__all__ = ["MASK", "is_sensitive_name", "redact_text", "redact_url", "secret_values"]
+__all__ = [
+    "MASK",
+    "is_sensitive_name",
+    "redact_text",
+    "redact_url",
+    "redacted_logs",
+    "secret_values",
+]
 
 MASK = "***"
 
@@ -115,3 +125,33 @@ def redact_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
     query = "&".join(_mask_pair(pair) for pair in parts.query.split("&")) if parts.query else ""
     text = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     return redact_text(text, secrets)
+
+
+class _RedactSecrets(logging.Filter):
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_text(message, self._secrets)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+#: the libraries underneath that log request URLs (httpx at INFO, query-parameter keys included)
+_HTTP_LOGGERS = ("httpx", "httpcore")
+
+
+@contextmanager
+def redacted_logs(secrets: list[str]) -> Iterator[None]:
+    """Inside the block, ``secrets`` are masked in the log records of the HTTP libraries."""
+    redact = _RedactSecrets(secrets)
+    for name in _HTTP_LOGGERS:
+        logging.getLogger(name).addFilter(redact)
+    try:
+        yield
+    finally:
+        for name in _HTTP_LOGGERS:
+            logging.getLogger(name).removeFilter(redact)

@@ -46,7 +46,7 @@ _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
 )
 
 
-_Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
+_Proxy = tuple[URL | None, dict[str, str] | None]  # the proxy and the headers it needs
 
 
 @contextmanager
@@ -72,7 +72,9 @@ def _environment_proxy(url: httpx.URL) -> _Proxy:
             f"({proxy.scheme}://{proxy.host}) is not supported: only http:// and "
             "https:// proxies are"
         )
-    return proxy.with_user(None), aiohttp.BasicAuth.from_url(proxy)
+    auth = aiohttp.BasicAuth.from_url(proxy)
+    headers = {"Proxy-Authorization": auth.encode()} if auth is not None else None
+    return proxy.with_user(None), headers
 
 
 def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
@@ -149,17 +151,22 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._session is None:
             self._session = self._open()
         body = await request.aread()
-        proxy, proxy_auth = self._proxy_for(request.url)
+        proxy, proxy_headers = self._proxy_for(request.url)
+        headers = request.headers.multi_items()
+        if proxy_headers and request.url.scheme == "http":
+            # a plain request goes to the proxy as it is (no CONNECT): it carries the credentials
+            headers += proxy_headers.items()
+            proxy_headers = None
         with _as_httpx_errors(request):
             async with self._session.request(
                 request.method,
                 URL(str(request.url), encoded=True),
-                headers=request.headers.multi_items(),
+                headers=headers,
                 data=body or None,
                 allow_redirects=False,
                 ssl=self._ssl_for(request.url),
                 proxy=proxy,
-                proxy_auth=proxy_auth,
+                proxy_headers=proxy_headers,
                 timeout=_timeout(request),
             ) as response:
                 content = await response.read()

@@ -1,0 +1,140 @@
+"""A response body -> the page's records: parsed with orjson and selected, or read straight from
+the body by a resource's ``Decode`` when nothing but the record count is read from pages.
+
+Whatever is not what the config promised (not JSON, no record list where the selector points)
+becomes a ``ResponseError`` that names the resource, the URL (redacted) and what the body held.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from restsync._exceptions import ResponseError
+from restsync.config import OffsetPaginator as OffsetConfig
+from restsync.config import PageNumberPaginator as PageNumberConfig
+from restsync.http import redact_text, redact_url
+from restsync.paginate import Page, PageRequest
+from restsync.select import KeySelector, SelectorNotFound, compile_selector, describe
+from restsync.select import detect_selector as detect
+
+from ._pages import FetchedPage, identify
+from ._resource import ResourceRun
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A page read straight from its body by a ``Decode``: what ``prepare`` would have made of
+    its records, their count and identity (as ``identify``), and the rest of the body as
+    Python values, which the paginator reads."""
+
+    ready: Any
+    record_count: int
+    identity: tuple[int, bytes, bytes] | None
+    document: Any
+
+
+#: reads a page's body given the keys leading to its records; None when it must be parsed
+Decode = Callable[[bytes, tuple[str, ...]], Decoded | None]
+
+
+@functools.cache
+def _object_keys(path: str) -> tuple[str, ...] | None:
+    selector = compile_selector(path)
+    return selector.object_keys if isinstance(selector, KeySelector) else None
+
+
+def decodable(resource: ResourceRun) -> tuple[str, ...] | None:
+    """The keys leading to the records when a page of ``resource`` can be decoded straight from
+    its body: they are plain object keys, and the paginator counts records and reads at most
+    a total and a has-more flag from outside them (page numbers or offsets)."""
+    config = resource.paginator_config
+    selector = resource.selector
+    if not isinstance(config, PageNumberConfig | OffsetConfig):
+        return None
+    keys = selector.object_keys if isinstance(selector, KeySelector) else None
+    if not keys:
+        return None
+    for path in (config.total_path, config.has_more_path):
+        if path is None:
+            continue
+        read = _object_keys(path)
+        if read is None or read[: len(keys)] == keys:
+            return None
+    return keys
+
+
+def decoded_page(request: PageRequest, response: httpx.Response, decoded: Decoded) -> FetchedPage:
+    """The ``FetchedPage`` of a page a ``Decode`` read."""
+    page = Page(
+        request=request,
+        document=decoded.document,
+        headers=response.headers,
+        url=str(response.request.url),
+        record_count=decoded.record_count,
+    )
+    return FetchedPage(page, decoded.ready, decoded.identity, prepared=True)
+
+
+def parse_page(
+    resource: ResourceRun,
+    request: PageRequest,
+    response: httpx.Response,
+    extra: Mapping[str, Any],
+    *,
+    secrets: list[str],
+    note: Callable[[ResourceRun, str], None],
+) -> FetchedPage:
+    """Body -> records, or a ``ResponseError`` that says what the response held instead. A
+    resource without a selector gets the one detected on its first page (``note`` tells)."""
+    url = redact_url(response.request.url, secrets)
+    try:
+        document = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        content_type = response.headers.get("content-type", "no content-type")
+        excerpt = redact_text(response.text[:120].replace("\n", " "), secrets)
+        raise ResponseError(
+            f"the response is not JSON ({content_type}), it starts with {excerpt!r}",
+            resource=resource.name,
+            url=url,
+            status=response.status_code,
+            hint="check that base_url and the endpoint path point at the JSON API",
+        ) from None
+    selector = resource.selector
+    if selector is None:
+        try:
+            selector = detect(document)
+        except SelectorNotFound as exc:
+            raise ResponseError(
+                f"no data_selector is configured and {exc}",
+                resource=resource.name,
+                url=url,
+                hint="set endpoint.data_selector to the path of the record list",
+            ) from None
+        resource.selector = selector
+        note(resource, f"no data_selector configured; records found at '{selector.path}'")
+    records = selector.select(document)
+    if records is None:
+        raise ResponseError(
+            f"data_selector '{selector.path}' is absent from the response, which holds "
+            f"{describe(document)}",
+            resource=resource.name,
+            url=url,
+            status=response.status_code,
+            hint="the API may have changed its response; fix endpoint.data_selector",
+        )
+    if extra:
+        records = [{**record, **extra} for record in records]
+    page = Page(
+        request=request,
+        document=document,
+        headers=response.headers,
+        url=str(response.request.url),
+        record_count=len(records),
+    )
+    return FetchedPage(page, records, identify(records))

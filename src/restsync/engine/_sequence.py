@@ -1,0 +1,200 @@
+"""One request sequence of a resource: its requests built, its pages fetched (a window of
+them when the paginator's requests are predictable), parsed or decoded, and handed on in page
+order to the resource's children and queue.
+
+A resource without children runs one sequence; a child resource runs one per parent record
+(``restsync.engine._children``), with the values taken from that record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+import httpx
+
+from restsync import _memory
+from restsync._exceptions import ResponseError
+from restsync.config import PageNumberPaginator as PageNumberConfig
+from restsync.http import HttpClient, RequestSpec, redact_url
+from restsync.paginate import (
+    AutoPaginator,
+    PageNumberPaginator,
+    PageRequest,
+    PaginationError,
+    PredictablePaginator,
+    build_paginator,
+)
+
+from ._bridge import Batch
+from ._pages import (
+    FetchedPage,
+    PaginationLoop,
+    detect_base_page,
+    run_sequential,
+    run_windowed,
+)
+from ._parse import Decode, decodable, decoded_page, parse_page
+from ._resource import ProgressEvent, ResourceRun
+
+Prepare = Callable[[Batch], Any]
+
+
+def join_url(base_url: str, path: str) -> str:
+    """dlt's joining: ``path`` is appended to ``base_url`` even when it starts with ``/``."""
+    if not path:
+        return base_url
+    if path.startswith(("http://", "https://")):
+        return path
+    return base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _prepared(fetched: FetchedPage, prepare: Prepare) -> FetchedPage:
+    """``fetched`` with its records prepared. Records that became something else are dropped
+    from the parsed document too (the selector may have handed out the document's own list),
+    so they are freed now rather than when the page's turn comes."""
+    records = fetched.records
+    ready = prepare(records)
+    if ready is not records:
+        records.clear()
+    return replace(fetched, records=ready, prepared=True)
+
+
+def _as_is(records: Batch) -> Batch:
+    return records
+
+
+class Sequences:
+    """Runs request sequences for the resources of one engine run, sharing its HTTP client,
+    the decoding threads, and the ways it reports (``note`` a decision, ``event`` progress)."""
+
+    def __init__(
+        self,
+        http: HttpClient,
+        *,
+        base_url: str,
+        secrets: list[str],
+        prepare: Mapping[str, Prepare],
+        decode: Mapping[str, Decode],
+        decoders: concurrent.futures.Executor,
+        note: Callable[[ResourceRun, str], None],
+        event: Callable[[ProgressEvent], None],
+    ) -> None:
+        self._http = http
+        self._base_url = base_url
+        self._secrets = secrets
+        self._prepare = prepare
+        self._decode = decode
+        self._decoders = decoders
+        self._note = note
+        self._event = event
+
+    async def run(
+        self, resource: ResourceRun, path_params: Mapping[str, Any], extra: Mapping[str, Any]
+    ) -> None:
+        """All pages of one request sequence of ``resource``: ``path_params`` fill its path (or
+        join its query), ``extra`` is added to each of its records."""
+        endpoint = resource.config.endpoint
+        url, query = self._target(resource, path_params)
+
+        prepare = self._prepare.get(resource.name, _as_is)
+        # no child reads these records: prepare each page as soon as it is parsed, once the
+        # first page (which may decide how all are prepared) went through in order
+        early = resource.queue is not None and not resource.children and prepare is not _as_is
+        decode = self._decode.get(resource.name) if early and not extra else None
+        emitted = 0  # pages of this sequence handed on
+
+        async def fetch(request: PageRequest) -> FetchedPage:
+            spec = RequestSpec(
+                method=endpoint.method,
+                url=request.url or url,
+                params=None if request.url else {**query, **request.params},
+                json=endpoint.json_body,
+                headers=endpoint.headers or None,
+                # the pages needed soonest get the free slots first (see http.Slots)
+                priority=request.index - emitted,
+            )
+            response = await self._http.send(spec, resource=resource.name, auth=endpoint.auth)
+            if decode is not None and resource.stats.pages:
+                decoded = await self._decoded(resource, request, response, decode)
+                if decoded is not None:
+                    return decoded
+            # the collector would walk the fresh records again and again while they are alive;
+            # converted right away, they are freed before it runs
+            with _memory.paused():
+                fetched = parse_page(
+                    resource, request, response, extra, secrets=self._secrets, note=self._note
+                )
+                if early and resource.stats.pages:
+                    fetched = _prepared(fetched, prepare)
+            return fetched
+
+        async def emit(fetched: FetchedPage) -> None:
+            nonlocal emitted
+            emitted += 1
+            stats = resource.stats
+            stats.pages += 1
+            stats.records += fetched.page.record_count
+            if fetched.page.record_count:
+                for child in resource.children:
+                    if child.feed is not None:
+                        await child.feed.put(fetched.records)
+                if resource.queue is not None:
+                    ready = fetched.records if fetched.prepared else prepare(fetched.records)
+                    await resource.queue.put(ready)
+            self._event(ProgressEvent(resource.name, "page", stats.pages, stats.records))
+
+        config = resource.paginator_config
+        try:
+            if isinstance(config, PageNumberConfig) and config.base_page is None:
+                probe = PageNumberPaginator(config, base_page=0)
+                base, prefetched, how = await detect_base_page(probe, fetch)
+                self._note(resource, f"the first page number is not configured: {how}")
+                paginator = build_paginator(config, base_page=base)
+                assert isinstance(paginator, PredictablePaginator)
+                await run_windowed(paginator, fetch, emit, resource.window, prefetched=prefetched)
+                return
+            paginator = build_paginator(config)
+            if isinstance(paginator, PredictablePaginator):
+                await run_windowed(paginator, fetch, emit, resource.window)
+            else:
+                await run_sequential(paginator, fetch, emit)
+                if isinstance(paginator, AutoPaginator) and paginator.chosen is not None:
+                    chosen = paginator.chosen.name
+                    self._note(resource, f"no paginator configured; detected '{chosen}'")
+        except (PaginationLoop, PaginationError) as exc:
+            raise ResponseError(
+                str(exc),
+                resource=resource.name,
+                url=redact_url(url, self._secrets),
+                hint="check endpoint.paginator against the API's documentation",
+            ) from exc
+
+    def _target(
+        self, resource: ResourceRun, path_params: Mapping[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        """The URL and fixed query of a sequence: path parameters resolved from a parent's
+        record go into the path, the others into the query."""
+        endpoint = resource.config.endpoint
+        resolved = endpoint.resolved_params()
+        fixed = {k: v for k, v in endpoint.params.items() if k not in resolved}
+        query = {**fixed, **{k: v for k, v in path_params.items() if k in resolved}}
+        path = endpoint.path
+        if resolved:
+            path = path.format(**{k: path_params[k] for k in resolved})
+            query = {k: v for k, v in query.items() if "{" + k + "}" not in endpoint.path}
+        return join_url(self._base_url, path), query
+
+    async def _decoded(
+        self, resource: ResourceRun, request: PageRequest, response: httpx.Response, decode: Decode
+    ) -> FetchedPage | None:
+        """The page as ``decode`` reads it in a worker thread; None when it must be parsed."""
+        keys = decodable(resource)
+        if keys is None:
+            return None
+        loop = asyncio.get_running_loop()
+        decoded = await loop.run_in_executor(self._decoders, decode, response.content, keys)
+        return None if decoded is None else decoded_page(request, response, decoded)

@@ -1,0 +1,164 @@
+"""Side by side with dlt: dlt's own ``rest_api_source`` and restsync's load the same API over
+loopback into two DuckDB files, and what landed is compared table by table.
+
+Imported as ``parity.harness`` (``tests`` is on ``pythonpath``). Typical use::
+
+    with serve_app(my_starlette_app) as url:
+        parity = Parity(tmp_path)
+        parity.run(config_for(url))          # both tools, each into its own DuckDB file
+        tables = parity.assert_same()        # names, columns and types, rows: identical
+
+``Parity.run`` may be called again (after the API's data changed, for incremental loading):
+each tool keeps its own pipeline, so dlt's state carries over exactly as in real use. Each run
+gets a deep copy of the config, so neither tool sees what the other did to it.
+
+What "identical" means: the same tables (dlt's own ``_dlt_*`` tables aside), the same columns
+with the same types, and the same multiset of rows. dlt's random row ids (``_dlt_id``,
+``_dlt_parent_id``, ``_dlt_root_id``) and load ids differ between any two loads, so their
+values are not compared; ``_dlt_list_idx`` and every data column are.
+"""
+
+from __future__ import annotations
+
+import copy
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dlt
+import duckdb
+import uvicorn
+from dlt.sources.rest_api import rest_api_source as dlt_rest_api_source
+
+from restsync import rest_api_source as restsync_rest_api_source
+
+DATASET = "parity"
+
+#: columns whose values are random per load: compared by presence and type, not by value
+RANDOM_COLUMNS = frozenset({"_dlt_id", "_dlt_parent_id", "_dlt_root_id", "_dlt_load_id"})
+
+SourceFactory = Callable[..., Any]
+TOOLS: dict[str, SourceFactory] = {
+    "dlt": dlt_rest_api_source,
+    "restsync": restsync_rest_api_source,
+}
+
+
+@contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """Serve an ASGI ``app`` with uvicorn on 127.0.0.1 in a daemon thread; yields its base URL
+    (``http://127.0.0.1:PORT``) and stops the server when the block ends."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="parity-api", daemon=True
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert thread.is_alive(), "uvicorn stopped before it started"
+            assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@dataclass(frozen=True)
+class Table:
+    """What landed in one table: ``columns`` as ``{name: duckdb type}`` and the rows (random
+    id columns blanked) sorted, so two loads in different orders compare equal."""
+
+    columns: dict[str, str]
+    rows: list[tuple[Any, ...]]
+
+
+def read_tables(db_file: Path, dataset: str = DATASET) -> dict[str, Table]:
+    """Every data table of ``dataset`` in a DuckDB file (dlt's ``_dlt_*`` tables left out)."""
+    with duckdb.connect(str(db_file), read_only=True) as connection:
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+                "ORDER BY table_name",
+                [dataset],
+            ).fetchall()
+            if not row[0].startswith("_dlt_")
+        ]
+        tables: dict[str, Table] = {}
+        for name in names:
+            columns = dict(
+                connection.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns "
+                    "WHERE table_schema = ? AND table_name = ? ORDER BY column_name",
+                    [dataset, name],
+                ).fetchall()
+            )
+            selected = ", ".join(
+                "NULL" if column in RANDOM_COLUMNS else f'"{column}"' for column in columns
+            )
+            rows = connection.execute(f'SELECT {selected} FROM "{dataset}"."{name}"').fetchall()
+            tables[name] = Table(columns, sorted(rows, key=repr))
+    return tables
+
+
+class Parity:
+    """Two pipelines, one per tool, each into its own DuckDB file under ``folder``."""
+
+    def __init__(self, folder: Path, *, name: str = "parity", dataset: str = DATASET) -> None:
+        self.dataset = dataset
+        self.files = {tool: folder / f"{name}_{tool}.duckdb" for tool in TOOLS}
+        self.pipelines = {
+            tool: dlt.pipeline(
+                pipeline_name=f"{name}_{tool}",
+                destination=dlt.destinations.duckdb(str(path)),
+                dataset_name=dataset,
+            )
+            for tool, path in self.files.items()
+        }
+
+    def source(self, tool: str, config: Mapping[str, Any], **options: Any) -> Any:
+        """``tool``'s source for a deep copy of ``config``."""
+        return TOOLS[tool](copy.deepcopy(dict(config)), **options)
+
+    def run(self, config: Mapping[str, Any], **options: Any) -> None:
+        """Load ``config`` with both tools (dlt first); ``options`` go to both source
+        functions (``name``, ``max_table_nesting``...)."""
+        for tool, pipeline in self.pipelines.items():
+            pipeline.run(self.source(tool, config, **options))
+
+    def tables(self) -> dict[str, dict[str, Table]]:
+        """``{tool: {table: Table}}`` as they stand now."""
+        return {tool: read_tables(path, self.dataset) for tool, path in self.files.items()}
+
+    def assert_same(self) -> dict[str, Table]:
+        """Both tools' tables are identical (see the module docstring); returns them."""
+        tables = self.tables()
+        expected, actual = tables["dlt"], tables["restsync"]
+        assert sorted(actual) == sorted(expected), "the two loads made different tables"
+        for name, table in expected.items():
+            other = actual[name]
+            assert other.columns == table.columns, f"table {name}: columns differ"
+            assert other.rows == table.rows, f"table {name}: rows differ"
+        return expected
+
+
+def load_both(config: Mapping[str, Any], folder: Path, **options: Any) -> dict[str, Table]:
+    """One run of ``config`` by both tools into fresh DuckDB files under ``folder``; asserts the
+    tables are identical and returns them."""
+    parity = Parity(folder)
+    parity.run(config, **options)
+    return parity.assert_same()
