@@ -93,6 +93,17 @@ FORMS: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[str], str]]] = {
         ),
         str,
     ),
+    "lag": (
+        lambda: _endpoint(
+            incremental={
+                "cursor_path": "updated_at",
+                "start_param": "since",
+                "initial_value": INITIAL,
+                "lag": 86_400,
+            }
+        ),
+        lambda value: value if value == INITIAL else "",  # a day earlier: as dlt computes it
+    ),
     "convert": (
         lambda: _endpoint(
             incremental={
@@ -138,12 +149,15 @@ def last_cursor(records: list[dict[str, Any]]) -> str:
 
 
 def expected_rows(
-    first: list[dict[str, Any]], later: list[dict[str, Any]], disposition: str
+    first: list[dict[str, Any]],
+    later: list[dict[str, Any]],
+    disposition: str,
+    since: str | None = None,
 ) -> list[tuple[int, str]]:
     """(id, name) of every row the destination must hold after both runs: the first run's
-    records, then those the API holds at or after the stored cursor, less the ones dlt
-    already loaded at the boundary (same key, same cursor value)."""
-    cursor = last_cursor(first)
+    records, then those the API holds at or after the stored cursor (or ``since``, for a
+    lag), less the ones dlt already loaded at the boundary (same key, same cursor value)."""
+    cursor = since or last_cursor(first)
     at_boundary = {r["id"] for r in first if r["updated_at"] == cursor}
     changed = [
         r
@@ -193,7 +207,7 @@ def test_each_form_asks_only_for_what_changed_and_matches_dlt(form: str, tmp_pat
         return dlt_rest_api_source(source_config(make_endpoint(), "merge", base_url))
 
     with served(api) as (base_url, recorder):
-        states = []
+        states, asked = [], []
         for make, db, name in ((restsync_source, ours, "ours"), (dlt_source, theirs, "theirs")):
             api.options = FIRST
             recorder.completed.clear()
@@ -204,11 +218,19 @@ def test_each_form_asks_only_for_what_changed_and_matches_dlt(form: str, tmp_pat
             api.options = LATER
             recorder.completed.clear()
             states.append(run_dlt(make, base_url, db, name, tmp_path))
-            # the second run asks only from the cursor dlt stored in the first
-            assert set(recorder.values("since")) == {sent(last_cursor(first))}
+            asked.append(set(recorder.values("since")))
         later = api.records("items")
 
-    assert landed(ours) == expected_rows(first, later, "merge")
+    # the second run asks only from the cursor dlt stored in the first (less the lag)
+    assert asked[0] == asked[1]
+    since = None
+    if form == "lag":
+        (since,) = asked[0]
+        assert since < last_cursor(first)
+    else:
+        assert asked[0] == {sent(last_cursor(first))}
+
+    assert landed(ours) == expected_rows(first, later, "merge", since)
     assert snapshot(ours, DATASET) == snapshot(theirs, DATASET)
     assert states[0] == states[1]
     assert states[0]["updated_at"]["last_value"] == last_cursor(later)
