@@ -19,6 +19,7 @@ from dlt.common.storages.load_package import load_package_state
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
+from dlt.extract.incremental.transform import JsonIncremental
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "DltResource",
     "DltSource",
     "DuckDbCredentials",
+    "JsonIncremental",
     "NamingConvention",
     "PipelineStepFailed",
     "TLoaderFileFormat",

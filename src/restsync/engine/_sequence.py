@@ -41,6 +41,9 @@ from ._parse import Decode, decodable, decoded_page, parse_page
 from ._resource import ProgressEvent, ResourceRun
 
 Prepare = Callable[[Batch], Any]
+#: picks, in page order, the records of a page that the resource's children are fed (those a
+#: parent's incremental keeps, as dlt feeds a transformer only the rows its parent yields)
+Handoff = Callable[[Batch], Batch]
 
 
 def join_url(base_url: str, path: str) -> str:
@@ -78,6 +81,7 @@ class Sequences:
         base_url: str,
         secrets: list[str],
         prepare: Mapping[str, Prepare],
+        handoff: Mapping[str, Handoff],
         decode: Mapping[str, Decode],
         decoders: concurrent.futures.Executor,
         note: Callable[[ResourceRun, str], None],
@@ -87,6 +91,7 @@ class Sequences:
         self._base_url = base_url
         self._secrets = secrets
         self._prepare = prepare
+        self._handoff = handoff
         self._decode = decode
         self._decoders = decoders
         self._note = note
@@ -139,9 +144,7 @@ class Sequences:
             stats.pages += 1
             stats.records += fetched.page.record_count
             if fetched.page.record_count:
-                for child in resource.children:
-                    if child.feed is not None:
-                        await child.feed.put(fetched.records)
+                await self._feed_children(resource, fetched.records)
                 if resource.queue is not None:
                     ready = fetched.records if fetched.prepared else prepare(fetched.records)
                     await resource.queue.put(ready)
@@ -172,6 +175,16 @@ class Sequences:
                 url=redact_url(url, self._secrets),
                 hint="check endpoint.paginator against the API's documentation",
             ) from exc
+
+    async def _feed_children(self, resource: ResourceRun, records: Batch) -> None:
+        if not resource.children:
+            return
+        handed = self._handoff.get(resource.name, _as_is)(records)
+        if not handed:
+            return
+        for child in resource.children:
+            if child.feed is not None:
+                await child.feed.put(handed)
 
     def _target(
         self, resource: ResourceRun, path_params: Mapping[str, Any]

@@ -23,11 +23,12 @@ Every page is still fetched by the engine, concurrently: the values are fixed fo
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import dlt
 
+from restsync._dlt import JsonIncremental
 from restsync._exceptions import ConfigError
 from restsync.config import EndpointConfig, ResourceConfig
 from restsync.config._incremental import IncrementalSpec
@@ -54,6 +55,37 @@ def bind_resource(resource: ResourceConfig, incremental: Incremental[Any] | None
     values = _Values(resource.name, spec, incremental)
     endpoint = _bind_endpoint(resource.endpoint, spec, values)
     return resource.model_copy(update={"endpoint": endpoint})
+
+
+def kept_rows(incremental: Incremental[Any]) -> Callable[[list[Any]], list[Any]]:
+    """The rows of each page, in page order, that the bound ``incremental`` will let through:
+    what a parent's children are fed, since dlt hands a transformer only the rows its parent
+    yields. A transform of dlt's own, started from the same state as the one dlt runs on the
+    parent's rows (which it does not touch), decides row by row as that one does: rows out of
+    the range and rows already loaded at the start boundary are left out."""
+    state = incremental.get_state()
+    name, func = incremental.resource_name, incremental.last_value_func
+    assert name is not None, "the incremental is bound by now"
+    assert func is not None
+    transform = JsonIncremental(
+        name,
+        incremental.cursor_path,
+        incremental.initial_value,
+        incremental.start_value,
+        incremental.end_value,
+        func,
+        incremental.primary_key,
+        set(state["unique_hashes"]),
+        incremental.on_cursor_value_missing,
+        incremental.lag,
+        incremental.range_start,
+        incremental.range_end,
+    )
+
+    def keep(rows: list[Any]) -> list[Any]:
+        return [row for row in rows if transform(row)[0] is not None]
+
+    return keep
 
 
 class _Values:

@@ -26,7 +26,7 @@ from restsync.engine import Batch, Engine, ProgressEvent
 
 from ._arrow import ArrowPages, fast_path_disabled
 from ._dedup import dedup_column
-from ._incremental import Incremental, bind_resource, make_incremental
+from ._incremental import Incremental, bind_resource, kept_rows, make_incremental
 
 #: most records per item handed to dlt on the Arrow path: dlt spends a fixed time on every
 #: item, which dominates with small pages; the engine joins pages already queued up to this
@@ -77,8 +77,14 @@ class _SourceRun:
     def _start(self) -> Engine:
         with self._lock:
             if self._engine is None:
+                parents = {r.parent for r in self._config.resources if r.parent is not None}
                 engine = Engine(
                     self._run_config(),
+                    handoff={
+                        name: kept_rows(incremental)
+                        for name, incremental in self._incrementals.items()
+                        if name in parents
+                    },
                     transport=self._transport,
                     on_event=self._on_event,
                     prepare=self._prepare,
