@@ -14,8 +14,15 @@ from typing import Literal
 
 from restsync._exceptions import ConfigError
 
-BrokenMode = Literal["html", "not_json", "renamed_key", "401"]
-BROKEN_MODES: tuple[str, ...] = ("html", "not_json", "renamed_key", "401")
+BrokenMode = Literal["html", "not_json", "renamed_key", "401", "non_object", "clamped"]
+BROKEN_MODES: tuple[str, ...] = (
+    "html",
+    "not_json",
+    "renamed_key",
+    "401",
+    "non_object",
+    "clamped",
+)
 PageBeforeFirst = Literal["alias", "empty", "error"]
 RecordShape = Literal["flat", "realistic"]
 RECORD_SHAPES: tuple[str, ...] = ("flat", "realistic")
@@ -36,6 +43,10 @@ class EmulatorOptions:
 
     Retry-After values: faults send ``retry_after`` as given (``"0"``, ``"2"``, or a fraction
     such as ``"0.5"``); the rate limiter sends whole seconds, at least 1, as RFC 9110 asks.
+
+    ``broken`` misbehaves per resource name: ``html`` / ``not_json`` bodies, ``renamed_key``
+    (the record list under another key), ``401``, ``non_object`` (every page after the first
+    ends with ``"oops", null``), ``clamped`` (pages past the end repeat the last page).
 
     ``shape`` is what the records look like: ``flat`` (the default) gives each record exactly
     the fields its column hints describe; ``realistic`` adds what real APIs send beyond them:

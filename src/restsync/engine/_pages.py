@@ -56,21 +56,43 @@ def identify(records: list[Any]) -> tuple[int, bytes, bytes] | None:
 
 class _RepeatGuard:
     """Stops a sequence whose pages repeat: the same records twice in a row (an API that ignores
-    the page parameter) or a request seen before (a cursor or link that cycles)."""
+    the page parameter) or a request seen before (a cursor or link that cycles).
 
-    def __init__(self) -> None:
+    One exception: after two or more distinct pages, a page identical to the one before is the
+    end of the sequence. APIs that clamp page numbers past the end to the last page answer that
+    way; its records were fetched already, so the sequence stops there (and ``warn`` says so).
+    On the second page of a sequence the same answer still means the parameter is ignored.
+    """
+
+    def __init__(self, warn: Callable[[str], None]) -> None:
+        self._warn = warn
         self._last: tuple[int, bytes, bytes] | None = None
+        self._distinct = 0
         self._requests: set[tuple[str | None, bytes]] = set()
 
-    def check_page(self, fetched: FetchedPage) -> None:
-        current = fetched.identity
-        index = fetched.page.request.index
+    def admit(self, outcome: FetchedPage | BaseException) -> FetchedPage | None:
+        """The page to emit next; None when it repeats the page before it after distinct pages
+        (the sequence ended at that page). A failed fetch raises its error here."""
+        if isinstance(outcome, BaseException):
+            raise outcome
+        current = outcome.identity
+        index = outcome.page.request.index
         if current is not None and current == self._last:
-            raise PaginationLoop(
-                f"page {index + 1} returned the same {current[0]} records as page {index}: the "
-                "API seems to ignore the pagination parameter; check the paginator settings"
+            if self._distinct < 2:
+                raise PaginationLoop(
+                    f"page {index + 1} returned the same {current[0]} records as page {index}: "
+                    "the API seems to ignore the pagination parameter; check the paginator "
+                    "settings"
+                )
+            self._warn(
+                f"page {index + 1} repeats page {index}: the API seems to answer pages past the "
+                f"end with the last page, so the sequence ends at page {index} (loading the "
+                f"{self._distinct} pages fetched)"
             )
+            return None
         self._last = current
+        self._distinct += 1
+        return outcome
 
     def check_request(self, request: PageRequest) -> None:
         key = (request.url, orjson.dumps(dict(request.params), option=orjson.OPT_SORT_KEYS))
@@ -82,15 +104,18 @@ class _RepeatGuard:
         self._requests.add(key)
 
 
-async def run_sequential(paginator: Paginator, fetch: Fetch, emit: Emit) -> int:
+async def run_sequential(
+    paginator: Paginator, fetch: Fetch, emit: Emit, *, warn: Callable[[str], None]
+) -> int:
     """Fetch page after page, each request derived from the last response. Returns pages."""
-    guard = _RepeatGuard()
+    guard = _RepeatGuard(warn)
     request: PageRequest | None = paginator.first()
     pages = 0
     while request is not None:
         guard.check_request(request)
-        fetched = await fetch(request)
-        guard.check_page(fetched)
+        fetched = guard.admit(await fetch(request))
+        if fetched is None:
+            break
         await emit(fetched)
         pages += 1
         request = paginator.next(fetched.page)
@@ -103,6 +128,7 @@ async def run_windowed(
     emit: Emit,
     window: AdaptiveWindow,
     *,
+    warn: Callable[[str], None],
     prefetched: tuple[FetchedPage, ...] = (),
 ) -> int:
     """Fetch pages with up to ``window.size`` requests in flight (the first page alone, then
@@ -113,7 +139,7 @@ async def run_windowed(
     and a page is emitted only when every page before it has been emitted. ``prefetched``
     pages (from base-page detection) count as already fetched, in order from index 0.
     """
-    guard = _RepeatGuard()
+    guard = _RepeatGuard(warn)
     end = paginator.configured_last_index()  # index of the last page, once known
     # a page past the end may fail (some APIs answer 404 there): its error counts only if the
     # page turns out to be inside the sequence, so errors wait here with the finished pages
@@ -145,11 +171,11 @@ async def run_windowed(
     try:
         while end is None or emit_index <= end:
             while emit_index in done and (end is None or emit_index <= end):
-                outcome = done.pop(emit_index)
-                if isinstance(outcome, BaseException):
-                    raise outcome
-                guard.check_page(outcome)
-                await emit(outcome)
+                admitted = guard.admit(done.pop(emit_index))
+                if admitted is None:
+                    end = emit_index - 1
+                    break
+                await emit(admitted)
                 emit_index += 1
             if end is not None and emit_index > end:
                 break

@@ -1,8 +1,11 @@
 """A response body -> the page's records: parsed with orjson and selected, or read straight from
 the body by a resource's ``Decode`` when nothing but the record count is read from pages.
 
-Whatever is not what the config promised (not JSON, no record list where the selector points)
-becomes a ``ResponseError`` that names the resource, the URL (redacted) and what the body held.
+Whatever is not what the config promised (not JSON, no record list where the selector points,
+a record that is not an object) becomes a ``ResponseError`` that names the resource, the URL
+(redacted) and what the body held. It is raised while extracting, so nothing of the run is
+loaded: dlt would load a non-object as a row of its own (``value``), or a list as nested rows
+without a root row, and a first sync that appends would keep the pages before it.
 """
 
 from __future__ import annotations
@@ -128,6 +131,7 @@ def parse_page(
             status=response.status_code,
             hint="the API may have changed its response; fix endpoint.data_selector",
         )
+    _check_objects(resource, records, url, secrets)
     if extra:
         records = [{**record, **extra} for record in records]
     page = Page(
@@ -138,3 +142,19 @@ def parse_page(
         record_count=len(records),
     )
     return FetchedPage(page, records, identify(records))
+
+
+def _check_objects(resource: ResourceRun, records: list[Any], url: str, secrets: list[str]) -> None:
+    """Raises ``ResponseError`` naming the first record of the page that is not an object."""
+    for position, record in enumerate(records):
+        if type(record) is dict:
+            continue
+        excerpt = redact_text(orjson.dumps(record).decode()[:60], secrets)
+        raise ResponseError(
+            f"record {position} of the page (counting from 0) is {describe(record)}, not an "
+            f"object: {excerpt}; nothing of '{resource.name}' is loaded",
+            resource=resource.name,
+            url=url,
+            hint="the API sent data restsync cannot load as rows; check endpoint.data_selector "
+            "or ask the API's owner",
+        )

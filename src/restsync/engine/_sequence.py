@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -44,6 +46,8 @@ Prepare = Callable[[Batch], Any]
 #: picks, in page order, the records of a page that the resource's children are fed (those a
 #: parent's incremental keeps, as dlt feeds a transformer only the rows its parent yields)
 Handoff = Callable[[Batch], Batch]
+
+log = logging.getLogger("restsync")
 
 
 def join_url(base_url: str, path: str) -> str:
@@ -150,6 +154,7 @@ class Sequences:
                     await resource.queue.put(ready)
             self._event(ProgressEvent(resource.name, "page", stats.pages, stats.records))
 
+        warn = functools.partial(self._warn, resource)
         config = resource.paginator_config
         try:
             if isinstance(config, PageNumberConfig) and config.base_page is None:
@@ -158,13 +163,15 @@ class Sequences:
                 self._note(resource, f"the first page number is not configured: {how}")
                 paginator = build_paginator(config, base_page=base)
                 assert isinstance(paginator, PredictablePaginator)
-                await run_windowed(paginator, fetch, emit, resource.window, prefetched=prefetched)
+                await run_windowed(
+                    paginator, fetch, emit, resource.window, warn=warn, prefetched=prefetched
+                )
                 return
             paginator = build_paginator(config)
             if isinstance(paginator, PredictablePaginator):
-                await run_windowed(paginator, fetch, emit, resource.window)
+                await run_windowed(paginator, fetch, emit, resource.window, warn=warn)
             else:
-                await run_sequential(paginator, fetch, emit)
+                await run_sequential(paginator, fetch, emit, warn=warn)
                 if isinstance(paginator, AutoPaginator) and paginator.chosen is not None:
                     chosen = paginator.chosen.name
                     self._note(resource, f"no paginator configured; detected '{chosen}'")
@@ -185,6 +192,9 @@ class Sequences:
         for child in resource.children:
             if child.feed is not None:
                 await child.feed.put(handed)
+
+    def _warn(self, resource: ResourceRun, message: str) -> None:
+        log.warning("resource '%s': %s", resource.name, message)
 
     def _target(
         self, resource: ResourceRun, path_params: Mapping[str, Any]
