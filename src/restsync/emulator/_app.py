@@ -348,10 +348,8 @@ class Emulator:
                 return _error(400, "bad_request", f"query parameter '{ref.param}' is required")
             values.append(value)
         parent_values = tuple(values)
-        bounds = route.cursor.from_query(query) if route.cursor is not None else None
-        matching: list[dict[str, Any]] | None = None
-        if route.cursor is not None and bounds is not None:
-            matching = route.cursor.select(self._all(state, route, parent_values), *bounds)
+        matching = self._matching(state, route, query, parent_values)
+        if matching is not None:
             total = len(matching)
         elif route.parents:
             total = len(self._children(state, route, parent_values))
@@ -361,21 +359,13 @@ class Emulator:
             page = plan_page(route.paginator, query, total, options, route.fields)
         except PageError as exc:
             return _error(400, "bad_request", str(exc))
-<<<<<<< HEAD
-        if matching is not None:
-            wrap = route.placement.wrap
-            records = orjson.dumps([wrap(record) for record in matching[page.start : page.stop]])
-        else:
-            records = self._slice(state, route, parent_values, page.start, page.stop)
-=======
         if broken == "clamped" and 0 < total <= page.start:
             # pages past the end answered with the last page, as some APIs clamp the number
             last = (total - 1) // options.page_size * options.page_size
             page = dataclasses.replace(page, start=last, stop=total)
-        records = self._slice(state, route, parent_values, page.start, page.stop)
+        records = self._slice(state, route, parent_values, page.start, page.stop, matching)
         if broken == "non_object" and 0 < page.start < page.stop:
             records = records[:-1] + b',"oops",null]'  # every page after the first
->>>>>>> main
         body, headers = self._body(route, page, records, request, renamed=broken == "renamed_key")
         return Response(body, 200, headers, media_type=_JSON)
 
@@ -388,11 +378,29 @@ class Emulator:
             status, "injected_fault", "the emulator failed this request on purpose", headers
         )
 
+    def _matching(
+        self, state: _State, route: Route, query: Mapping[str, str], parents: tuple[str, ...]
+    ) -> list[dict[str, Any]] | None:
+        """The records a request's ``since`` / ``until`` leave; None when it sends neither."""
+        bounds = route.cursor.from_query(query) if route.cursor is not None else None
+        if route.cursor is None or bounds is None:
+            return None
+        return route.cursor.select(self._all(state, route, parents), *bounds)
+
     def _slice(
-        self, state: _State, route: Route, parents: tuple[str, ...], start: int, stop: int
+        self,
+        state: _State,
+        route: Route,
+        parents: tuple[str, ...],
+        start: int,
+        stop: int,
+        matching: list[dict[str, Any]] | None = None,
     ) -> bytes:
         if start >= stop:
             return b"[]"
+        if matching is not None:
+            wrap = route.placement.wrap
+            return orjson.dumps([wrap(record) for record in matching[start:stop]])
         cache_key = (route.path, parents, start, stop)
         cached = state.cache.get(cache_key)
         if cached is not None:
