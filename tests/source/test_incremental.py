@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import psycopg2
 import pytest
 from dlt.sources.rest_api import rest_api_source as dlt_rest_api_source
 
@@ -548,3 +549,22 @@ def test_children_of_an_incremental_parent_are_fetched_for_the_rows_dlt_keeps(
     assert boundary
     assert not [i for i in boundary if f"/items/{i}/notes" in asked[0]]
     assert content(ours) == content(theirs)
+
+
+@pytest.mark.postgres
+def test_merges_changes_into_postgres(postgres_url: str, postgres_dataset: str) -> None:
+    endpoint = FORMS["param-type-incremental"][0]()
+    api = emulator_for(endpoint)
+    first = api.records("items")
+    with served(api) as (base_url, recorder):
+        config = source_config(endpoint, "merge", base_url)
+        sync(config, destination="postgres", dataset=postgres_dataset)
+        api.options = LATER
+        recorder.completed.clear()
+        sync(config, destination="postgres", dataset=postgres_dataset)
+        later = api.records("items")
+    assert set(recorder.values("since")) == {last_cursor(first)}
+    with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
+        cursor.execute(f'SELECT id, name FROM "{postgres_dataset}".items ORDER BY 1, 2')
+        rows = cursor.fetchall()
+    assert rows == expected_rows(first, later, "merge")
