@@ -230,11 +230,13 @@ def _response(headers: dict[str, str]) -> httpx.Response:
         ({}, None),
         ({"Retry-After": "7"}, 7.0),
         ({"Retry-After": " 0 "}, 0.0),
-        ({"Retry-After": "-3"}, 0.0),
+        ({"Retry-After": "-3"}, None),
         ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "nan"}, None),
+        ({"Retry-After": "inf"}, None),
         ({"Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT"}, 0.0),
     ],
-    ids=["absent", "seconds", "zero", "negative", "garbage", "date-in-the-past"],
+    ids=["absent", "seconds", "zero", "negative", "garbage", "nan", "inf", "date-in-the-past"],
 )
 def test_retry_after_parsing(headers: dict[str, str], expected: float | None) -> None:
     assert retry_after(_response(headers)) == expected

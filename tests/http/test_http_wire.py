@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 
 import pytest
 from http_fakes import (
@@ -97,6 +98,40 @@ async def test_read_timeout_is_retried_then_reported() -> None:
     assert "last error: read timeout (ReadTimeout)" in str(info.value)
 
 
+async def test_a_trickling_body_fails_at_the_request_deadline() -> None:
+    """Each byte comes well within the read timeout, the whole body would take 8 s: the
+    request as a whole must give up after client.timeout, and be retried like a timeout."""
+    sent: list[int] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await read_request_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n")
+        writer.write(b"content-length: 40\r\n\r\n")
+        sent.append(0)
+        with contextlib.suppress(ConnectionError):
+            for _ in range(40):
+                writer.write(b" ")
+                await writer.drain()
+                sent[n] += 1
+                await asyncio.sleep(0.2)
+
+    events: list[HttpEvent] = []
+    async with raw_server(handler) as base:
+        config = wire_config(base + "/", timeout=1.0, retry={"max_retries": 1})
+        async with HttpClient(config, on_event=events.append) as http:
+            with pytest.raises(RetriableAPIError) as info:
+                await http.send(RequestSpec("GET", "x"), resource="r")
+    assert "last error: request deadline exceeded (DeadlineExceeded)" in str(info.value)
+    assert "longer than client.timeout (1 s) plus 1 s" in str(info.value)
+    assert [(e.kind, e.status) for e in events] == [
+        ("request", None),
+        ("retry", None),
+        ("request", None),
+    ]
+    assert len(sent) == 2  # two connections: the attempt and its retry
+    assert all(0 < n < 40 for n in sent)  # both cut off with the body unfinished
+
+
 async def _serving(api: FakeAPI, count: int) -> None:
     while api.in_flight < count:
         await asyncio.sleep(0.005)
@@ -149,3 +184,36 @@ async def test_a_request_cancelled_twice_is_abandoned_at_once() -> None:
         api.delay = 0.0
         response = await http.send(RequestSpec("GET", "next"), resource="r")
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "-5", "1e999", "soon"])
+@pytest.mark.parametrize("status", [429, 503])
+async def test_an_unusable_retry_after_is_no_wait_at_all(value: str, status: int) -> None:
+    api = FakeAPI()
+    api.on("/x", Reply(status, headers={"Retry-After": value}), Reply(200, {"ok": 1}))
+    events: list[HttpEvent] = []
+    async with uvicorn_server(api.app) as base:
+        config = wire_config(base + "/", retry={"initial_backoff": 0.01, "max_backoff": 30.0})
+        async with HttpClient(config, on_event=events.append) as http:
+            response = await http.send(RequestSpec("GET", "x"), resource="r")
+    assert response.json() == {"ok": 1}
+    assert api.count("/x") == 2
+    # the computed backoff (10 ms + jitter), not a wait the header was taken to ask for
+    assert [e.wait for e in events if e.kind == "retry"] == [pytest.approx(0.0105, abs=0.0006)]
+
+
+async def test_a_base_url_with_user_and_password_is_basic_auth() -> None:
+    api = FakeAPI()
+    api.on("/v1/private", Reply(401, {"error": "bad credentials", "echo": "p@ss w0rd"}))
+    async with uvicorn_server(api.app) as base:
+        config = wire_config(base.replace("http://", "http://ann:p%40ss%20w0rd@") + "/v1/")
+        async with HttpClient(config) as http:
+            response = await http.send(RequestSpec("GET", "items"), resource="items")
+            with pytest.raises(FatalAPIError) as info:
+                await http.send(RequestSpec("GET", "private"), resource="private")
+    assert response.json() == {"path": "/v1/items"}
+    expected = "Basic " + base64.b64encode(b"ann:p@ss w0rd").decode()
+    assert [s.headers["authorization"] for s in api.seen] == [expected, expected]
+    assert "p@ss" not in str(info.value)
+    assert "p%40ss" not in str(info.value)
+    assert '"echo":"***"' in str(info.value)

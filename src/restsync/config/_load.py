@@ -183,6 +183,7 @@ def _with_base_url(config: SourceConfig, base_url: str) -> SourceConfig:
     data = config.model_dump(by_alias=True, exclude_unset=True)
     data["client"]["base_url"] = base_url
     try:
-        return SourceConfig.model_validate(data)
+        rebuilt = SourceConfig.model_validate(data)
     except ValidationError as exc:
-        raise config_error(exc, Normalized(data=data)) from None
+        raise config_error(exc, Normalized(data=data, secret_values=set(config.secrets))) from None
+    return rebuilt.with_secrets(config.secrets)

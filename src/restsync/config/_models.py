@@ -11,9 +11,19 @@ teach ``restsync.paginate`` (or ``restsync.http``) and the emulator to build it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from ._incremental import IncrementalConfig, IncrementalParam, IncrementalSpec, incremental_spec
 
@@ -210,19 +220,68 @@ class LimitsConfig(Model):
 
 
 class ClientConfig(Model):
+    """The HTTP client. Credentials (``auth``) go only to the origin of ``base_url`` and the
+    origins ``auth_origins`` lists; a next-page link or a redirect to any other origin is
+    followed without them, or refused when ``foreign_origins`` is ``refuse``. ``timeout``
+    bounds each wait for the network and, with one second of grace, each request as a whole.
+    A ``base_url`` with ``user:password@`` is read as ``http_basic`` auth."""
+
     base_url: str
     headers: dict[str, str] = Field(default_factory=dict)
     auth: AuthConfig | None = None
+    auth_origins: tuple[str, ...] = ()
+    foreign_origins: Literal["without_auth", "refuse"] = "without_auth"
     paginator: PaginatorConfig | None = None
     retry: RetryConfig = Field(default_factory=RetryConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     timeout: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _userinfo_is_basic_auth(cls, data: Any) -> Any:
+        # as dlt (through requests) reads it; aiohttp would refuse the URL
+        if not isinstance(data, dict) or not isinstance(data.get("base_url"), str):
+            return data
+        parts = urlsplit(data["base_url"])
+        if "@" not in parts.netloc:
+            return data
+        userinfo, _, hostport = parts.netloc.rpartition("@")
+        if data.get("auth") is not None:
+            raise ValueError(
+                "base_url holds user:password@ and client.auth is set too; keep one "
+                "(client.auth with type http_basic keeps the password out of the URL)"
+            )
+        username, _, password = userinfo.partition(":")
+        return {
+            **data,
+            "base_url": urlunsplit(parts._replace(netloc=hostport)),
+            "auth": {"type": "http_basic", "username": unquote(username),
+                     "password": unquote(password)},
+        }  # fmt: skip
 
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, got {value!r}")
+        return value
+
+    @field_validator("auth_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            parts = urlsplit(origin)
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.hostname
+                or parts.path not in ("", "/")
+                or parts.query
+                or "@" in parts.netloc
+            ):
+                raise ValueError(
+                    f"an auth origin is scheme://host[:port], e.g. https://uploads.example.com, "
+                    f"got {origin!r}"
+                )
         return value
 
 
@@ -322,6 +381,20 @@ class SourceConfig(Model):
     name: str = "rest_api"
     client: ClientConfig
     resources: tuple[ResourceConfig, ...] = Field(min_length=1)
+    # values the user's config took from secret references or wrote under secret-looking
+    # keys, wherever they ended up (an endpoint param, a header): masked in every message
+    _secrets: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """Every value of the user's config known to be a credential (see ``with_secrets``)."""
+        return self._secrets
+
+    def with_secrets(self, values: Iterable[str]) -> SourceConfig:
+        """This config, knowing ``values`` as credentials besides its ``SecretStr`` fields."""
+        copy = self.model_copy()
+        copy._secrets = self._secrets | frozenset(values)
+        return copy
 
     @model_validator(mode="after")
     def _resources_consistent(self) -> SourceConfig:

@@ -78,10 +78,11 @@ def validate(raw: Mapping[str, Any], *, secrets: Mapping[str, str] | None = None
 def validate_normalized(normalized: Normalized) -> SourceConfig:
     """Validate an already normalised config (see ``normalize_tracked``)."""
     try:
-        return SourceConfig.model_validate(normalized.data)
+        config = SourceConfig.model_validate(normalized.data)
     except ValidationError as exc:
         # Not chained: pydantic's own text quotes input values, credentials included.
         raise config_error(exc, normalized) from None
+    return config.with_secrets(normalized.secret_values)
 
 
 def config_error(exc: ValidationError, normalized: Normalized) -> ConfigError:

@@ -25,7 +25,7 @@ import httpx
 
 from restsync._exceptions import RestSyncError
 from restsync.config import SourceConfig
-from restsync.http import HttpClient, HttpEvent, redacted_logs
+from restsync.http import HttpClient, HttpEvent, redact_error, redacted_logs
 from restsync.http import secret_values as config_secrets
 
 from ._bridge import Batch, End, LoopThread, close_queue
@@ -165,7 +165,10 @@ class Engine:
     async def _run(self, needed: set[str]) -> None:
         with redacted_logs(self._secrets):
             async with HttpClient(
-                self.config.client, transport=self._transport, on_event=self._on_http_event
+                self.config.client,
+                transport=self._transport,
+                on_event=self._on_http_event,
+                secrets=self._secrets,
             ) as http:
                 sequences = Sequences(
                     http,
@@ -199,6 +202,7 @@ class Engine:
                 raise
 
     async def _run_resource(self, sequences: Sequences, resource: ResourceRun) -> None:
+        failure: BaseException | None = None
         try:
             if resource.feed is None:
                 await sequences.run(resource, resource.config.endpoint.params, {})
@@ -210,8 +214,13 @@ class Engine:
                     secrets=self._secrets,
                 )
         except Exception as exc:
-            self._event(ProgressEvent(resource.name, "failed", message=str(exc)))
-            raise
+            failure = redact_error(exc, self._secrets)
+        if failure is not None:
+            # the one way out of the engine: dlt keeps the error's text, and its causes', in
+            # the pipeline's trace file. Raised outside the handler, so that an error which
+            # redact_error replaced does not come back as the new one's context
+            self._event(ProgressEvent(resource.name, "failed", message=str(failure)))
+            raise failure
         for downstream in resource.outputs():
             await downstream.put(End())
         stats = resource.stats

@@ -21,7 +21,7 @@ import httpx
 from restsync import _memory
 from restsync._exceptions import ResponseError
 from restsync.config import PageNumberPaginator as PageNumberConfig
-from restsync.http import HttpClient, RequestSpec, redact_url
+from restsync.http import HttpClient, RequestSpec, redact_text, redact_url
 from restsync.paginate import (
     AutoPaginator,
     PageNumberPaginator,
@@ -177,7 +177,7 @@ class Sequences:
                     self._note(resource, f"no paginator configured; detected '{chosen}'")
         except (PaginationLoop, PaginationError) as exc:
             raise ResponseError(
-                str(exc),
+                redact_text(str(exc), self._secrets),
                 resource=resource.name,
                 url=redact_url(url, self._secrets),
                 hint="check endpoint.paginator against the API's documentation",

@@ -20,9 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
@@ -30,17 +29,19 @@ from typing import Any, Literal
 import httpx
 from aiolimiter import AsyncLimiter
 
-from restsync._exceptions import FatalAPIError, RetriableAPIError
+from restsync._exceptions import APIError
 from restsync.config import AuthConfig, ClientConfig, LimitsConfig
 
 from ._auth import build_auth, describe_auth
-from ._redact import redact_text, redact_url, secret_values
+from ._errors import exhausted, fatal, refused_origin, unreachable, unsendable, wait_too_long
+from ._origins import CredentialScope, origin_of, show_origin, without_secrets
+from ._redact import redact_error, redact_url, secret_values
 from ._retry import (
     RETRIABLE_TRANSPORT_ERRORS,
+    DeadlineExceeded,
     backoff,
     rate_limit_reset,
     retry_after,
-    transport_error_kind,
 )
 from ._slots import Slots
 from ._transport import AiohttpTransport
@@ -49,7 +50,6 @@ log = logging.getLogger("restsync")
 
 __all__ = ["HttpClient", "HttpEvent", "HttpStats", "RequestSpec"]
 
-_EXCERPT = 200
 _USER_AGENT = "restsync/0.1"
 
 
@@ -150,18 +150,6 @@ def _limiter(limits: LimitsConfig) -> AsyncLimiter | None:
     return AsyncLimiter(1, 1.0 / rate)
 
 
-def _excerpt(response: httpx.Response, secrets: list[str]) -> str:
-    text = response.content[: _EXCERPT * 4].decode("utf-8", errors="replace")
-    text = redact_text(re.sub(r"\s+", " ", text).strip(), secrets)
-    if len(text) > _EXCERPT:
-        text = text[: _EXCERPT - 3] + "..."
-    return text or "(empty body)"
-
-
-def _answer(response: httpx.Response) -> str:
-    return f"{response.status_code} {response.reason_phrase}".strip()
-
-
 def _build(client: httpx.AsyncClient, request: RequestSpec) -> httpx.Request:
     return client.build_request(
         request.method,
@@ -177,8 +165,29 @@ def _take_outcome(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
+#: seconds past ``client.timeout`` that a whole request may take: a wait that a read or
+#: connect timeout bounds ends with that, more specific, error first
+DEADLINE_GRACE = 1.0
+
+
+async def _send_by(
+    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, timeout: float
+) -> httpx.Response:
+    """``client.send``, failing with ``DeadlineExceeded`` when the whole exchange (body
+    included) takes longer than ``timeout`` plus ``DEADLINE_GRACE`` seconds."""
+    try:
+        async with asyncio.timeout(timeout + DEADLINE_GRACE):
+            return await client.send(request, auth=auth)
+    except TimeoutError:
+        raise DeadlineExceeded(
+            f"the whole answer took longer than client.timeout ({timeout:g} s) "
+            f"plus {DEADLINE_GRACE:g} s",
+            request=request,
+        ) from None
+
+
 async def _send_keeping_slot(
-    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None
+    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, timeout: float
 ) -> httpx.Response:
     """``client.send`` that, when cancelled, still waits for the answer before returning.
 
@@ -188,10 +197,7 @@ async def _send_keeping_slot(
     it fetched past the end of a sequence). So the first cancellation waits for the answer
     (bounded by ``client.timeout``); a second one abandons the request at once.
     """
-    if auth is None:
-        sending = asyncio.ensure_future(client.send(request))
-    else:
-        sending = asyncio.ensure_future(client.send(request, auth=auth))
+    sending = asyncio.ensure_future(_send_by(client, request, auth, timeout))
     # when a second cancellation abandons the request, nobody awaits its outcome any more;
     # taking it here keeps asyncio from reporting "Task exception was never retrieved"
     sending.add_done_callback(_take_outcome)
@@ -205,18 +211,8 @@ async def _send_keeping_slot(
         raise
 
 
-def _unsendable(exc: Exception, resource: str, url: str, secrets: list[str]) -> FatalAPIError:
-    detail = redact_text(str(exc), secrets)
-    hint = "check client.base_url and the endpoint path"
-    if "proxy" in detail:
-        hint = "point HTTP(S)_PROXY/ALL_PROXY at an http proxy, or list the host in NO_PROXY"
-    return FatalAPIError(
-        f"the request could not be sent: {detail} ({type(exc).__name__})",
-        resource=resource,
-        url=url,
-        hint=hint,
-    )
-
+#: redirects followed for one request at most (httpx's default)
+MAX_REDIRECTS = 20
 
 #: how many paced waits (429 with Retry-After) a request may sit out per configured retry
 PACED_WAITS_PER_RETRY = 10
@@ -229,63 +225,14 @@ def paced_status(response: httpx.Response) -> bool:
     )
 
 
-def _exhausted(
-    response: httpx.Response, retries: int, resource: str, url: str, secrets: list[str]
-) -> RetriableAPIError:
-    return RetriableAPIError(
-        f"gave up after {retries} retries: last answer {_answer(response)}, "
-        f"body: {_excerpt(response, secrets)}",
-        resource=resource,
-        url=url,
-        status=response.status_code,
-        hint="the API is overloaded or down; try again later, or raise "
-        "client.retry.max_retries / lower client.limits",
-    )
-
-
-def _wait_too_long(
-    response: httpx.Response, asked: float, max_backoff: float, resource: str, url: str
-) -> RetriableAPIError:
-    return RetriableAPIError(
-        f"the API asked to wait {asked:.0f} s before retrying, longer than "
-        f"client.retry.max_backoff ({max_backoff:g} s); last answer {_answer(response)}",
-        resource=resource,
-        url=url,
-        status=response.status_code,
-        hint="run again later, or raise client.retry.max_backoff to wait it out; "
-        "lowering client.limits.requests_per_second avoids hitting the limit",
-    )
-
-
-def _unreachable(
-    exc: Exception, retries: int, resource: str, url: str, secrets: list[str]
-) -> RetriableAPIError:
-    detail = redact_text(str(exc), secrets)
-    hint = (
-        "check that the API host is reachable from here (base_url, DNS, firewall, proxy); "
-        "for timeouts raise client.timeout"
-    )
-    if "certificate verify failed" in detail.lower():
-        hint = (
-            "the server's TLS certificate is not trusted here: if a private CA or an "
-            "inspecting proxy signs it, point SSL_CERT_FILE at that CA's certificate"
-        )
-    return RetriableAPIError(
-        f"gave up after {retries} retries: last error: {transport_error_kind(exc)}"
-        + (f": {detail}" if detail else ""),
-        resource=resource,
-        url=url,
-        hint=hint,
-    )
-
-
 class HttpClient:
     """Sends the engine's requests politely; use as ``async with HttpClient(config) as http``.
 
     One ``httpx.AsyncClient`` (HTTP/1.1, pool sized to the in-flight cap) serves every host,
     over aiohttp (``AiohttpTransport``). ``transport`` replaces the network
     (``httpx.ASGITransport`` in tests); ``on_event`` receives an ``HttpEvent`` for every
-    attempt, retry and throttle; ``max_in_flight`` overrides ``config.limits.max_in_flight``.
+    attempt, retry and throttle; ``max_in_flight`` overrides ``config.limits.max_in_flight``;
+    ``secrets`` are masked in errors besides those ``config`` holds (the source's others).
     """
 
     def __init__(
@@ -295,6 +242,7 @@ class HttpClient:
         transport: httpx.AsyncBaseTransport | None = None,
         on_event: Callable[[HttpEvent], None] | None = None,
         max_in_flight: int | None = None,
+        secrets: Iterable[str] = (),
     ) -> None:
         self._config = config
         self._transport = transport
@@ -302,7 +250,10 @@ class HttpClient:
         self._max_in_flight = max_in_flight or config.limits.max_in_flight
         self._global = asyncio.Semaphore(self._max_in_flight)
         self._hosts: dict[tuple[str, str, int | None], _Host] = {}
-        self._secrets = secret_values(config)
+        self._secrets = sorted({*secret_values(config), *secrets}, key=lambda v: (-len(v), v))
+        self._scope = CredentialScope.of(config)
+        self._client_auth = build_auth(config.auth)
+        self._told_foreign: set[str] = set()
         self._client: httpx.AsyncClient | None = None
         self.stats = HttpStats()
 
@@ -312,11 +263,10 @@ class HttpClient:
         self._client = httpx.AsyncClient(
             base_url=self._config.base_url,
             headers=headers,
-            auth=build_auth(self._config.auth),
             timeout=self._config.timeout,
             limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
             transport=self._transport or AiohttpTransport(max_connections=size),
-            follow_redirects=True,
+            follow_redirects=False,  # followed by _exchange, which decides on credentials
             http1=True,
             http2=False,
         )
@@ -345,37 +295,51 @@ class HttpClient:
         wait than ``client.retry.max_backoff``) and ``FatalAPIError`` at once for answers that
         retrying cannot fix (401, 403, 404, other 4xx, statuses outside ``retry.statuses``).
         ``auth`` replaces the client's auth for this request (an endpoint's own auth).
+        Redirects are followed; credentials go only where ``CredentialScope`` allows.
         """
         client = self._client
         if client is None:
             raise RuntimeError("HttpClient.send() needs 'async with HttpClient(...)' first")
-        retry = self._config.retry
-        request_auth = build_auth(auth)
         secrets = self._secrets
         if auth is not None:
             secrets = [*secrets, *secret_values(self._config.model_copy(update={"auth": auth}))]
+        try:
+            return await self._send(client, request, resource, auth, secrets)
+        except APIError as exc:
+            redact_error(exc, secrets)
+            raise
+
+    async def _send(
+        self,
+        client: httpx.AsyncClient,
+        request: RequestSpec,
+        resource: str,
+        auth: AuthConfig | None,
+        secrets: list[str],
+    ) -> httpx.Response:
+        retry = self._config.retry
+        credentials = build_auth(auth) if auth is not None else self._client_auth
         attempt = 0
         paced_waits = 0
         while True:
             # Built afresh for every attempt: auth flows write into the request they get.
             http_request = _build(client, request)
             url = redact_url(http_request.url, secrets)
-            host = self._host(http_request.url)
             try:
-                response = await self._attempt(
-                    client, host, http_request, request_auth, request.priority
+                response, host, trusted = await self._exchange(
+                    client, http_request, credentials, request.priority, resource, secrets
                 )
             except RETRIABLE_TRANSPORT_ERRORS as exc:
                 self._emit("request", resource, None, 0.0)
                 if attempt >= retry.max_retries:
-                    raise _unreachable(exc, attempt, resource, url, secrets) from exc
+                    raise unreachable(exc, attempt, resource, url, secrets) from exc
                 attempt += 1
                 wait = backoff(retry, attempt)
                 self._retry_event(resource, None, wait)
                 await asyncio.sleep(wait)
                 continue
             except httpx.HTTPError as exc:
-                raise _unsendable(exc, resource, url, secrets) from exc
+                raise unsendable(exc, resource, url, secrets) from exc
 
             self._emit("request", resource, response.status_code, 0.0)
             url = redact_url(response.request.url, secrets)
@@ -384,6 +348,17 @@ class HttpClient:
                 self._note_budget(host, resource, response)
                 return response
             paced = paced_status(response)
+            if response.status_code not in retry.statuses:
+                if response.status_code == 429:
+                    self._throttle(host, resource, 429, 0.0)
+                raise fatal(
+                    response,
+                    resource,
+                    url,
+                    secrets,
+                    auth_hint=self._auth_hint(auth),
+                    withheld_from=None if trusted else self._scope.describe(),
+                )
             wait = self._retry_wait(
                 response,
                 attempt=paced_waits if paced else attempt,
@@ -392,7 +367,6 @@ class HttpClient:
                 resource=resource,
                 url=url,
                 secrets=secrets,
-                auth=auth,
             )
             if paced:
                 paced_waits += 1
@@ -400,6 +374,66 @@ class HttpClient:
                 attempt += 1
             self._retry_event(resource, response.status_code, wait)
             await asyncio.sleep(wait)
+
+    async def _exchange(
+        self,
+        client: httpx.AsyncClient,
+        request: httpx.Request,
+        credentials: httpx.Auth | None,
+        priority: int,
+        resource: str,
+        secrets: list[str],
+    ) -> tuple[httpx.Response, _Host, bool]:
+        """Send ``request`` and follow its redirects: the final response, its host, and
+        whether the request that got it carried credentials.
+
+        Each hop carries credentials only if ``CredentialScope`` allows its URL (never after
+        a hop from https to http); otherwise headers and query parameters that hold a secret
+        are removed, or the hop is refused (``client.foreign_origins: refuse``)."""
+        downgraded = False
+        for _ in range(MAX_REDIRECTS + 1):
+            trusted = self._scope.allows(request.url, downgraded=downgraded)
+            if not trusted:
+                self._leave_scope(request, resource, secrets)
+            before_auth = httpx.Headers(request.headers)
+            host = self._host(request.url)
+            response = await self._attempt(
+                client, host, request, credentials if trusted else None, priority
+            )
+            following = response.next_request
+            if following is None:
+                return response, host, trusted
+            self._emit("request", resource, response.status_code, 0.0)
+            # httpx copies the headers onto the redirect, the auth flow's ones included; the
+            # next hop gets credentials afresh, if its origin allows them
+            for name in {name.lower() for name in request.headers} - {"cookie"}:
+                if request.headers.get_list(name) != before_auth.get_list(name):
+                    following.headers.pop(name, None)
+            downgraded |= request.url.scheme == "https" and following.url.scheme == "http"
+            request = following
+        raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=request)
+
+    def _leave_scope(self, request: httpx.Request, resource: str, secrets: list[str]) -> None:
+        """Make ``request``, bound outside the credential scope, fit to send, or refuse it."""
+        origin = show_origin(origin_of(request.url))
+        if self._scope.refuse_foreign:
+            url = redact_url(request.url, secrets)
+            raise refused_origin(origin, self._scope.describe(), resource, url)
+        without_secrets(request, secrets)
+        if origin not in self._told_foreign:
+            self._told_foreign.add(origin)
+            log.info(
+                "resource '%s': requests to %s go without credentials (credentials go to %s; "
+                "client.auth_origins adds origins)",
+                resource,
+                origin,
+                self._scope.describe(),
+            )
+
+    def _auth_hint(self, auth: AuthConfig | None) -> str:
+        if auth is not None:
+            return describe_auth(auth, where="the endpoint's auth")
+        return describe_auth(self._config.auth)
 
     def _note_budget(self, host: _Host, resource: str, response: httpx.Response) -> None:
         """Pause the host when a successful answer says the rate-limit budget is used up."""
@@ -418,7 +452,6 @@ class HttpClient:
         resource: str,
         url: str,
         secrets: list[str],
-        auth: AuthConfig | None,
     ) -> float:
         """Seconds to wait before retrying a failed answer, or the error to give up with.
 
@@ -428,10 +461,6 @@ class HttpClient:
         that restsync was not told about slows down instead of giving up."""
         retry = self._config.retry
         status = response.status_code
-        if status not in retry.statuses:
-            if status == 429:
-                self._throttle(host, resource, status, 0.0)
-            raise self._fatal(response, resource, url, secrets, auth)
         # The server's own word beats our backoff.
         asked = retry_after(response)
         if asked is None:
@@ -448,9 +477,9 @@ class HttpClient:
             )
         allowed = retry.max_retries * (PACED_WAITS_PER_RETRY if paced else 1)
         if attempt >= allowed:
-            raise _exhausted(response, attempt, resource, url, secrets)
+            raise exhausted(response, attempt, resource, url, secrets)
         if asked is not None and asked > retry.max_backoff:
-            raise _wait_too_long(response, asked, retry.max_backoff, resource, url)
+            raise wait_too_long(response, asked, retry.max_backoff, resource, url)
         return wait
 
     # --- pieces -----------------------------------------------------------------------------
@@ -493,7 +522,7 @@ class HttpClient:
                 stats.requests += 1
                 stats.in_flight += 1
                 stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
-                return await _send_keeping_slot(client, request, auth)
+                return await _send_keeping_slot(client, request, auth, self._config.timeout)
             finally:
                 stats.in_flight -= 1
                 self._global.release()
@@ -518,45 +547,3 @@ class HttpClient:
         self.stats.throttled += 1
         host.pause(wait)
         self._emit("throttle", resource, status, wait)
-
-    def _fatal(
-        self,
-        response: httpx.Response,
-        resource: str,
-        url: str,
-        secrets: list[str],
-        auth: AuthConfig | None,
-    ) -> FatalAPIError:
-        status = response.status_code
-        body = _excerpt(response, secrets)
-        if status in (401, 403):
-            effective = auth if auth is not None else self._config.auth
-            where = "the endpoint's auth" if auth is not None else "client.auth"
-            verb = "rejected the credentials" if status == 401 else "refused access"
-            return FatalAPIError(
-                f"the API {verb}: {_answer(response)}, body: {body}",
-                resource=resource,
-                url=url,
-                status=status,
-                hint=describe_auth(effective, where=where),
-            )
-        if status == 404:
-            return FatalAPIError(
-                f"not found: {_answer(response)}, body: {body}",
-                resource=resource,
-                url=url,
-                status=status,
-                hint="check client.base_url and the endpoint path (and any {placeholders} in "
-                "it) against the API's documentation",
-            )
-        if 400 <= status < 500:
-            hint = "check the endpoint's params, json body and headers against the API docs"
-        else:
-            hint = "the API failed; add this status to client.retry.statuses if it is temporary"
-        return FatalAPIError(
-            f"the API rejected the request: {_answer(response)}, body: {body}",
-            resource=resource,
-            url=url,
-            status=status,
-            hint=hint,
-        )

@@ -1,15 +1,24 @@
 """Keeping secrets out of everything restsync prints: URLs, error messages, body excerpts.
 
-``secret_values`` collects every secret string a config holds (``SecretStr`` fields, values of
-sensitive-looking headers and params, the password in a ``base_url``); ``redact_url`` and
-``redact_text`` replace them, and the values of sensitive query parameters, with ``***``.
-Every URL that reaches an ``APIError`` goes through ``redact_url`` first, and ``redacted_logs``
-masks them in what the HTTP libraries underneath log.
+``secret_values`` collects every secret string a config holds (``SecretStr`` fields, values the
+config resolved from secret references, values of sensitive-looking headers and params, the
+password in a ``base_url``, the encoded ``user:password`` of basic auth); ``redact_url`` and
+``redact_text`` replace them, and the values of sensitive query parameters, with ``***``,
+in every encoding an API may echo them in: raw, percent-encoded (either case, ``+`` for
+spaces), JSON-escaped, HTML-escaped. Every URL that reaches an ``APIError`` goes through
+``redact_url`` first; ``redact_error`` masks an error and its whole chain of causes before
+it leaves the engine (dlt stores the chain's text in its trace file), and ``redacted_logs``
+masks what the HTTP libraries underneath log.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import html
+import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,11 +27,14 @@ from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 import httpx
 from pydantic import BaseModel, SecretStr
 
-from restsync.config import ClientConfig, SourceConfig
+from restsync._exceptions import RestSyncError
+from restsync.config import ClientConfig, HttpBasicAuth, SourceConfig
 
 __all__ = [
     "MASK",
+    "RedactedError",
     "is_sensitive_name",
+    "redact_error",
     "redact_text",
     "redact_url",
     "redacted_logs",
@@ -30,6 +42,9 @@ __all__ = [
 ]
 
 MASK = "***"
+
+#: shorter values are not credentials, and masking them would garble every message
+MIN_SECRET_CHARS = 3
 
 _SENSITIVE_NAMES = frozenset(
     {
@@ -63,6 +78,11 @@ def is_sensitive_name(name: str) -> bool:
 def _collect(value: Any, found: list[str]) -> None:
     if isinstance(value, SecretStr):
         found.append(value.get_secret_value())
+    elif isinstance(value, HttpBasicAuth):
+        # what the Authorization header carries, which an API may echo back
+        password = value.password.get_secret_value()
+        found.append(password)
+        found.append(base64.b64encode(f"{value.username}:{password}".encode()).decode())
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
             _collect(getattr(value, name), found)
@@ -85,6 +105,8 @@ def secret_values(config: ClientConfig | SourceConfig) -> list[str]:
     """Every secret string in ``config``, longest first, without duplicates or empties."""
     found: list[str] = []
     _collect(config, found)
+    if isinstance(config, SourceConfig):
+        found.extend(config.secrets)
     client = config.client if isinstance(config, SourceConfig) else config
     password = urlsplit(client.base_url).password
     if password:
@@ -93,13 +115,106 @@ def secret_values(config: ClientConfig | SourceConfig) -> list[str]:
     return sorted({value for value in found if value}, key=lambda s: (-len(s), s))
 
 
+def _encodings(secret: str) -> set[str]:
+    """The forms ``secret`` may take in a URL, a JSON or HTML body, or a mix of these."""
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        quote_plus(secret, safe="/"),
+        html.escape(secret),
+    }
+    for form in list(forms):
+        escaped = json.dumps(form)[1:-1]
+        forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(form, ensure_ascii=False)[1:-1]}
+    return forms
+
+
+def _form_pattern(form: str) -> str:
+    # a percent escape (%2f) and a JSON escape (\u00e9) match in either case of their hex digits
+    pieces = re.split(r"(%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})", form)
+    out = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            prefix, digits = (piece[:1], piece[1:]) if piece[0] == "%" else (piece[:2], piece[2:])
+            out.append(re.escape(prefix))
+            out.extend(f"[{d.upper()}{d.lower()}]" if d.isalpha() else d for d in digits)
+        else:
+            out.append(re.escape(piece))
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _secrets_pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
+    forms: set[str] = set()
+    for secret in secrets:
+        if len(secret) >= MIN_SECRET_CHARS:
+            forms |= _encodings(secret)
+    if not forms:
+        return None
+    # longest first: a secret that contains another is masked whole
+    return re.compile("|".join(_form_pattern(f) for f in sorted(forms, key=len, reverse=True)))
+
+
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with every occurrence of each secret (raw or percent-encoded) replaced."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        for form in (secret, quote(secret, safe=""), quote_plus(secret), quote(secret)):
-            if form in text:
-                text = text.replace(form, MASK)
-    return text
+    """``text`` with every occurrence of each secret, in each of its encodings (raw,
+    percent-encoded in either case or with ``+`` for spaces, JSON- or HTML-escaped), masked."""
+    pattern = _secrets_pattern(frozenset(secrets))
+    return text if pattern is None else pattern.sub(MASK, text)
+
+
+class RedactedError(Exception):
+    """Stands in an error's chain of causes for an exception whose text held a secret: its
+    type name and masked text, with the original's traceback."""
+
+
+def _redact_in_place(exc: RestSyncError, secrets: Iterable[str]) -> None:
+    exc.args = tuple(redact_text(a, secrets) if isinstance(a, str) else a for a in exc.args)
+    for name, value in vars(exc).items():
+        if isinstance(value, str):
+            setattr(exc, name, redact_text(value, secrets))
+
+
+def _stand_in(exc: BaseException, secrets: Iterable[str]) -> BaseException:
+    """``exc`` itself when its text holds no secret, else a ``RedactedError`` for it."""
+    if isinstance(exc, RestSyncError):
+        _redact_in_place(exc, secrets)
+        return exc
+    try:
+        text = str(exc)
+    except Exception:  # an exception whose __str__ fails is shown by its type alone
+        text = ""
+    masked = redact_text(text, secrets)
+    if masked == text:
+        return exc
+    stand_in = RedactedError(f"{type(exc).__module__}.{type(exc).__qualname__}: {masked}")
+    stand_in.__traceback__ = exc.__traceback__
+    stand_in.__cause__ = exc.__cause__
+    stand_in.__context__ = exc.__context__
+    stand_in.__suppress_context__ = exc.__suppress_context__
+    return stand_in
+
+
+def redact_error(exc: BaseException, secrets: Iterable[str]) -> BaseException:
+    """Mask ``secrets`` in ``exc`` and along its chain of causes and contexts (what Python's
+    traceback and dlt's trace file show): restsync's errors are masked in place, any other
+    exception whose text holds a secret is replaced in the chain by a ``RedactedError``.
+    Returns ``exc`` (a ``RedactedError`` for it if it is not restsync's and held a secret)."""
+    secrets = frozenset(secrets)
+    head = _stand_in(exc, secrets)
+    current, seen = head, {id(head)}
+    while True:
+        for link in ("__cause__", "__context__"):
+            nxt = getattr(current, link)
+            if nxt is not None and id(nxt) not in seen:
+                replaced = _stand_in(nxt, secrets)
+                setattr(current, link, replaced)
+        nxt = current.__cause__ or current.__context__
+        if nxt is None or id(nxt) in seen:
+            return head
+        seen.add(id(nxt))
+        current = nxt
 
 
 def _mask_pair(pair: str) -> str:

@@ -8,6 +8,7 @@ its reset time) replaces the computed wait.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from email.utils import parsedate_to_datetime
@@ -18,11 +19,19 @@ from restsync.config import RetryConfig
 
 __all__ = [
     "RETRIABLE_TRANSPORT_ERRORS",
+    "DeadlineExceeded",
     "backoff",
     "rate_limit_reset",
     "retry_after",
     "transport_error_kind",
 ]
+
+
+class DeadlineExceeded(httpx.TimeoutException):
+    """The request as a whole (connecting, sending, waiting, reading the body) outlasted
+    ``client.timeout``: httpx's timeouts bound each wait, so a body trickling in a byte at a
+    time would otherwise never time out."""
+
 
 # Connection trouble that a later attempt can cure. Not here on purpose: UnsupportedProtocol
 # and LocalProtocolError (our request is wrong, a retry sends the same thing).
@@ -44,16 +53,26 @@ def backoff(retry: RetryConfig, attempt: int) -> float:
     return min(base + random.uniform(0.0, base * 0.1), retry.max_backoff)
 
 
+def _seconds(text: str) -> float | None:
+    """``text`` as a finite number >= 0, or None (nan, inf, negative, garbage): a server that
+    sends such a value has not said how long to wait."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
 def retry_after(response: httpx.Response) -> float | None:
-    """The ``Retry-After`` header in seconds from now (delta seconds or HTTP-date), or None."""
+    """The ``Retry-After`` header in seconds from now (delta seconds or HTTP-date), or None
+    when it is absent or not a usable wait (``nan``, ``inf``, negative, garbage)."""
     value = response.headers.get("Retry-After")
     if value is None:
         return None
     value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -66,10 +85,7 @@ def _header_number(response: httpx.Response, *names: str) -> float | None:
         raw = response.headers.get(name)
         if raw is None:
             continue
-        try:
-            return float(raw.split(",")[0].strip())
-        except ValueError:
-            return None
+        return _seconds(raw.split(",")[0].strip())
     return None
 
 
@@ -91,6 +107,7 @@ def rate_limit_reset(response: httpx.Response) -> float | None:
 
 
 _TRANSPORT_KINDS: tuple[tuple[type[Exception], str], ...] = (
+    (DeadlineExceeded, "request deadline exceeded"),
     (httpx.ConnectTimeout, "connect timeout"),
     (httpx.ReadTimeout, "read timeout"),
     (httpx.WriteTimeout, "write timeout"),
