@@ -7,6 +7,7 @@ or the seeds' dialect, a YAML/TOML/JSON file, a built-in connector name) into a 
 
 from __future__ import annotations
 
+from ._incremental import IncrementalConfig, IncrementalParam, IncrementalSpec
 from ._lint import lint
 from ._load import load_config
 from ._models import (
@@ -49,6 +50,9 @@ __all__ = [
     "EndpointConfig",
     "HeaderLinkPaginator",
     "HttpBasicAuth",
+    "IncrementalConfig",
+    "IncrementalParam",
+    "IncrementalSpec",
     "JsonLinkPaginator",
     "LimitsConfig",
     "OffsetPaginator",

@@ -30,8 +30,7 @@ import dlt
 
 from restsync._dlt import JsonIncremental
 from restsync._exceptions import ConfigError
-from restsync.config import EndpointConfig, ResourceConfig
-from restsync.config._incremental import IncrementalSpec
+from restsync.config import EndpointConfig, IncrementalSpec, ResourceConfig
 
 Incremental = dlt.sources.incremental
 
