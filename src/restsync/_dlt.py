@@ -20,9 +20,12 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
 from dlt.extract.incremental.transform import JsonIncremental
+from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources.helpers.rest_client.paginators import BasePaginator
 
 __all__ = [
+    "BasePaginator",
     "ConfigFieldMissingException",
     "CurrentLoadPackageStateNotAvailable",
     "DatabaseUndefinedRelation",
@@ -31,11 +34,14 @@ __all__ = [
     "DltResource",
     "DltSource",
     "DuckDbCredentials",
+    "FilterItem",
     "JsonIncremental",
+    "MapItem",
     "NamingConvention",
     "PipelineStepFailed",
     "TLoaderFileFormat",
     "UnknownDestinationModule",
+    "YieldMapItem",
     "is_iso_timestamp",
     "load_package_state",
 ]

@@ -14,11 +14,12 @@ Accepted input is dlt's ``rest_api_source`` dict plus the seeds' looser dialect:
 * ``data_selector`` lists become tuples; an empty selector or ``"$"`` means auto-detect (None);
 * ``{"secret": "NAME"}`` anywhere is replaced by the secret's value (see ``_secrets``).
 
-What restsync cannot honour (live Python objects, ``processing_steps``, ``response_actions``)
-is refused here with a ConfigError that says what to write instead. An incremental (at
-``endpoint.incremental`` or a ``type: incremental`` parameter) is copied as given, since its
-values may be datetimes and functions (``convert``), and a live ``dlt.sources.incremental``
-there becomes its dict form.
+Live Python objects dlt accepts (callables in ``processing_steps`` and ``response_actions``,
+paginator instances, ``client.session``) become plain data or markers in ``_live``; other live
+objects are refused here with a ConfigError that says what to write instead. An incremental
+(at ``endpoint.incremental`` or a ``type: incremental`` parameter) is copied as given, since
+its values may be datetimes and functions (``convert``), and a live ``dlt.sources.incremental``
+as a parameter's value becomes its dict form.
 The caller's dict is never modified: everything is rebuilt from plain copies.
 
 To support another dialect spelling, rewrite it in the matching ``_normalize_*`` function and
@@ -37,6 +38,7 @@ from pydantic import SecretStr
 from restsync._exceptions import ConfigError
 
 from ._incremental import from_live
+from ._live import NOT_LIVE, cookie_header, is_session, live_value, session_parts
 from ._models import AUTH_TYPES
 from ._paths import Path, format_location, is_secret_key, suggest
 from ._secrets import is_secret_reference, resolve_secret
@@ -56,19 +58,6 @@ _AUTH_EXAMPLES = {
     "http_basic": '{"type": "http_basic", "username": "...", "password": {"secret": "password"}}',
 }
 _PAGINATOR_EXAMPLE = '{"type": "page_number", "page_param": "page"}'
-
-_UNSUPPORTED_RESOURCE_KEYS = {
-    "processing_steps": (
-        "restsync does not support processing_steps yet: remove them and filter or transform "
-        "the rows after loading"
-    ),
-}
-_UNSUPPORTED_ENDPOINT_KEYS = {
-    "response_actions": (
-        "restsync does not support response_actions yet: remove them (429 and 5xx are retried "
-        "by client.retry)"
-    ),
-}
 
 
 @dataclass
@@ -127,7 +116,7 @@ def normalize_tracked(
 
     client = data.get("client")
     if isinstance(client, dict):
-        _normalize_client(client, ("client",), result.origins)
+        _normalize_client(client, ("client",), result.origins, result.secret_values)
 
     defaults = data.pop("resource_defaults", None)
     if defaults is not None and not isinstance(defaults, dict):
@@ -176,7 +165,6 @@ def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found
                 found.add(resolved)
                 return resolved
             return _plain_copy(resolved, path, None, found)
-        _refuse_unsupported(value, path)
         return {key: _plain_copy(item, (*path, key), secrets, found) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [
@@ -188,6 +176,11 @@ def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found
         return secret
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    live = live_value(value, path)
+    if live is not NOT_LIVE:
+        return live
+    if path == ("client", "session") and is_session(value):
+        return _plain_copy(session_parts(value, path), path, secrets, found)
     raise ConfigError(_live_object_message(value, path), location=format_location(path))
 
 
@@ -212,17 +205,6 @@ def _incremental_copy(value: Mapping[Any, Any], path: Path) -> dict[Any, Any]:
         )
         copied["convert"] = copied.pop("transform")
     return copied
-
-
-def _refuse_unsupported(value: Mapping[Any, Any], path: Path) -> None:
-    unsupported: dict[str, str] = {}
-    if _is_resource_path(path):
-        unsupported = _UNSUPPORTED_RESOURCE_KEYS
-    elif path and path[-1] == "endpoint" and _is_resource_path(path[:-1]):
-        unsupported = _UNSUPPORTED_ENDPOINT_KEYS
-    for key, message in unsupported.items():
-        if key in value:
-            raise ConfigError(message, location=format_location((*path, key)))
 
 
 def _is_resource_path(path: Path) -> bool:
@@ -262,13 +244,43 @@ def _collect_literal_secrets(value: Any, found: set[str], *, under_secret: bool 
 # --- dialect ----------------------------------------------------------------------------------
 
 
-def _normalize_client(client: dict[str, Any], path: Path, origins: dict[Path, Path]) -> None:
+def _normalize_client(
+    client: dict[str, Any], path: Path, origins: dict[Path, Path], secret_values: set[str]
+) -> None:
+    session = client.pop("session", None)
+    if isinstance(session, dict):
+        _merge_session(client, session, path, origins, secret_values)
     if "auth" in client:
         client["auth"] = _normalize_auth(client["auth"], (*path, "auth"), origins)
     if "paginator" in client:
         client["paginator"] = _normalize_paginator(
             client["paginator"], (*path, "paginator"), origins
         )
+
+
+def _merge_session(
+    client: dict[str, Any],
+    session: dict[str, Any],
+    path: Path,
+    origins: dict[Path, Path],
+    secret_values: set[str],
+) -> None:
+    """A ``client.session``'s parts (see ``_live.session_parts``) under the client's own:
+    the config's headers and auth win, as requests lets a request's own win over its session's."""
+    headers = dict(session.get("headers") or {})
+    cookie = cookie_header(session.get("cookies") or [], client.get("base_url"))
+    if cookie is not None and not any(name.lower() == "cookie" for name in headers):
+        headers["Cookie"] = cookie
+        # a session cookie is as good as a password: keep its values out of every message
+        secret_values.update(value for _, _, value in session["cookies"] if value)
+    own = client.get("headers")
+    if headers and (own is None or isinstance(own, dict)):
+        for name in headers:
+            origins[(*path, "headers", name)] = (*path, "session", "headers")
+        client["headers"] = {**headers, **(own or {})}
+    if session.get("auth") is not None and client.get("auth") is None:
+        client["auth"] = session["auth"]
+        origins[(*path, "auth")] = (*path, "session", "auth")
 
 
 def _normalize_resource(

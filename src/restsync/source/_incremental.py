@@ -13,9 +13,10 @@ committed load. restsync reads the bound values once, before the first request, 
   given; a parameter whose value is None is not sent, as ``requests`` (dlt's client) leaves
   it out;
 * ``{incremental.start_value}``, ``{incremental.end_value}``, ``{incremental.last_value}``
-  and ``{incremental.initial_value}`` placeholders in the path, params, headers and json
-  body, as dlt's ``rest_api`` fills them (``convert`` applied; in the json body a value that
-  is one placeholder alone keeps its type). Other placeholders are left for the engine.
+  and ``{incremental.initial_value}`` placeholders in the path, params, headers, json body
+  and form body, as dlt's ``rest_api`` fills them (``convert`` applied; in the json body a
+  value that is one placeholder alone keeps its type). Other placeholders are left for the
+  engine.
 
 Every page is still fetched by the engine, concurrently: the values are fixed for the run.
 """
@@ -155,8 +156,21 @@ def _bind_endpoint(
         "params": params,
         "headers": {_fill(k, values): _fill(v, values) for k, v in endpoint.headers.items()},
         "json_body": _fill_json(endpoint.json_body, values),
+        "data": _fill_data(endpoint.data, values),
     }
     return endpoint.model_copy(update=update)
+
+
+def _fill_data(data: Any, values: _Values) -> Any:
+    """A form (mapping) or raw (string) body with its placeholders filled, as dlt fills them."""
+    if isinstance(data, str):
+        return _fill(data, values)
+    if isinstance(data, Mapping):
+        return {
+            _fill(str(k), values): _fill(v, values) if isinstance(v, str) else v
+            for k, v in data.items()
+        }
+    return data
 
 
 def _fill_json(value: Any, values: _Values) -> Any:
