@@ -14,8 +14,12 @@ from typing import Any
 import pytest
 import requests
 from dlt.sources.helpers.rest_client.paginators import BasePaginator, JSONResponseCursorPaginator
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
-from parity.harness import Parity, load_both, read_tables
+from parity.harness import Parity, load_both, read_tables, serve_app
 from restsync.config import load_config
 from restsync.emulator import EmulatorOptions, RunningEmulator, serve
 
@@ -299,3 +303,34 @@ def test_live_paginators_run_sequentially_through_their_own_methods(
         assert (
             "resource 'users': paginator JSONResponseCursorPaginator runs sequentially" in messages
         )
+
+
+def _holey_api() -> Starlette:
+    """Pages 1, 2, 4 and 5 hold five records each; page 3 answers 404; past 5, empty pages."""
+
+    async def items(request: Request) -> JSONResponse:
+        page = int(request.query_params.get("page", "1"))
+        if page == 3:
+            return JSONResponse({"error": "page withdrawn"}, status_code=404)
+        ids = range(page * 10, page * 10 + 5) if page <= 5 else range(0)
+        return JSONResponse({"data": [{"id": n, "page": page} for n in ids]})
+
+    return Starlette(routes=[Route("/items", items)])
+
+
+def test_an_ignored_page_ends_a_windowed_sequence_there(tmp_path: Path) -> None:
+    config = {
+        "client": {"base_url": "http://api.test"},
+        "resources": [
+            _resource(
+                "items",
+                data_selector="data",
+                paginator=PAGED,
+                response_actions=[{"status_code": 404, "action": "ignore"}],
+            )
+        ],
+    }
+    with serve_app(_holey_api()) as url:
+        tables = load_both(_moved(config, url), tmp_path)
+    # dlt's client stops paginating at the ignored page; pages fetched past it are dropped
+    assert _ids(tables["items"]) == [10, 11, 12, 13, 14, 20, 21, 22, 23, 24]
