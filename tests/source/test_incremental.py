@@ -23,6 +23,10 @@ import dlt
 import psycopg2
 import pytest
 from dlt.sources.rest_api import rest_api_source as dlt_rest_api_source
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from engine.sync_harness import BreakPage, Recorder, query, tables
 from restsync import ConfigError, LoadError, ResponseError, load_config, rest_api_source, sync
@@ -568,3 +572,51 @@ def test_merges_changes_into_postgres(postgres_url: str, postgres_dataset: str) 
         cursor.execute(f'SELECT id, name FROM "{postgres_dataset}".items ORDER BY 1, 2')
         rows = cursor.fetchall()
     assert rows == expected_rows(first, later, "merge")
+
+
+def _body_app(seen: list[Any]) -> Starlette:
+    """Answers POST /search with three records, noting each request's path, headers and
+    JSON body."""
+
+    async def search(request: Request) -> JSONResponse:
+        seen.append((request.url.path, dict(request.headers), await request.json()))
+        return JSONResponse({"data": [{"id": i, "seq": i} for i in (4, 5, 6)]})
+
+    return Starlette(routes=[Route("/{rest:path}", search, methods=["POST"])])
+
+
+def test_placeholders_fill_path_headers_and_json_keeping_a_lone_value_s_type(
+    tmp_path: Path,
+) -> None:
+    seen: list[Any] = []
+    endpoint = {
+        "path": "search/{incremental.start_value}",
+        "method": "POST",
+        "data_selector": "data",
+        "paginator": "single_page",
+        "headers": {"X-From": "{incremental.start_value}"},
+        "json": {"after": "{incremental.start_value}", "label": "after {incremental.start_value}"},
+        "incremental": {"cursor_path": "seq", "initial_value": 5},
+    }
+    with serve_app(_body_app(seen)) as port:
+        config = source_config(endpoint, "merge", f"http://127.0.0.1:{port}/")
+        sync(config, duckdb_file=tmp_path / "api.duckdb", dataset=DATASET)
+    ((path, headers, body),) = seen
+    assert path == "/search/5"
+    assert headers["x-from"] == "5"
+    assert body == {"after": 5, "label": "after 5"}
+    # dlt kept the rows at or after the initial value
+    rows = query(tmp_path / "api.duckdb", f"SELECT id FROM {DATASET}.items ORDER BY 1")
+    assert rows == [(5,), (6,)]
+
+
+def test_an_unknown_incremental_placeholder_is_a_config_error(tmp_path: Path) -> None:
+    endpoint = _endpoint(
+        params={"since": "{incremental.begin}"},
+        incremental={"cursor_path": "updated_at", "initial_value": INITIAL},
+    )
+    api = emulator_for(_endpoint())
+    with served(api) as (base_url, _), pytest.raises(ConfigError) as caught:
+        sync(source_config(endpoint, "merge", base_url), duckdb_file=tmp_path / "api.duckdb")
+    assert caught.value.location == "resources[0].endpoint"
+    assert "{incremental.begin}" in str(caught.value)

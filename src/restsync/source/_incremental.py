@@ -45,14 +45,17 @@ def make_incremental(spec: IncrementalSpec) -> Incremental[Any]:
     return Incremental(**spec.args.dlt_arguments())
 
 
-def bind_resource(resource: ResourceConfig, incremental: Incremental[Any] | None) -> ResourceConfig:
-    """``resource`` with its incremental's values in its requests: ``incremental`` as dlt
-    bound it for this run, or None when dlt did not (a parent fetched only for its children):
-    then the configured ``initial_value`` and ``end_value`` are sent."""
+def bind_resource(
+    resource: ResourceConfig, incremental: Incremental[Any] | None, *, index: int
+) -> ResourceConfig:
+    """``resource`` (``resources[index]``) with its incremental's values in its requests:
+    ``incremental`` as dlt bound it for this run, or None when dlt did not (a parent fetched
+    only for its children): then the configured ``initial_value`` and ``end_value`` are
+    sent."""
     spec = resource.endpoint.incremental_spec()
     if spec is None:
         return resource
-    values = _Values(resource.name, spec, incremental)
+    values = _Values(f"resources[{index}].endpoint", spec, incremental)
     endpoint = _bind_endpoint(resource.endpoint, spec, values)
     return resource.model_copy(update={"endpoint": endpoint})
 
@@ -92,9 +95,9 @@ class _Values:
     """The incremental's values as dlt's ``rest_api`` exposes them to a request."""
 
     def __init__(
-        self, resource: str, spec: IncrementalSpec, incremental: Incremental[Any] | None
+        self, location: str, spec: IncrementalSpec, incremental: Incremental[Any] | None
     ) -> None:
-        self.resource = resource
+        self.location = location
         self.spec = spec
         self.incremental = incremental
         if incremental is None:
@@ -107,7 +110,6 @@ class _Values:
             }
         else:
             raw = {name: getattr(incremental, name) for name in _VALUES}
-        self.raw = raw
         convert = spec.convert
         # as dlt: a value sent as a parameter goes through convert even when it is None, a
         # placeholder's only when it is not
@@ -134,7 +136,7 @@ class _Values:
             raise ConfigError(
                 f"placeholder {{{field}}} names nothing an incremental has; use one of "
                 + ", ".join(f"{{incremental.{n}}}" for n in _VALUES),
-                location=f"resources.{self.resource}.endpoint",
+                location=self.location,
             ) from exc
         return value
 

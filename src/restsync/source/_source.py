@@ -69,8 +69,8 @@ class _SourceRun:
     def _run_config(self) -> SourceConfig:
         """The config with each incremental's values of this run in its requests."""
         resources = tuple(
-            bind_resource(resource, self._incrementals.get(resource.name))
-            for resource in self._config.resources
+            bind_resource(resource, self._incrementals.get(resource.name), index=index)
+            for index, resource in enumerate(self._config.resources)
         )
         return self._config.model_copy(update={"resources": resources})
 
