@@ -22,6 +22,7 @@ from dlt.extract import DltResource, DltSource
 from dlt.extract.incremental.transform import JsonIncremental
 from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources.helpers.rest_client.detector import single_entity_path
 from dlt.sources.helpers.rest_client.paginators import BasePaginator
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "YieldMapItem",
     "is_iso_timestamp",
     "load_package_state",
+    "single_entity_path",
 ]

@@ -610,13 +610,29 @@ def test_placeholders_fill_path_headers_and_json_keeping_a_lone_value_s_type(
     assert rows == [(5,), (6,)]
 
 
-def test_an_unknown_incremental_placeholder_is_a_config_error(tmp_path: Path) -> None:
+def test_an_unknown_incremental_placeholder_is_a_config_error() -> None:
     endpoint = _endpoint(
         params={"since": "{incremental.begin}"},
         incremental={"cursor_path": "updated_at", "initial_value": INITIAL},
     )
-    api = emulator_for(_endpoint())
-    with served(api) as (base_url, _), pytest.raises(ConfigError) as caught:
-        sync(source_config(endpoint, "merge", base_url), duckdb_file=tmp_path / "api.duckdb")
-    assert caught.value.location == "resources[0].endpoint"
+    with pytest.raises(ConfigError) as caught:
+        rest_api_source(source_config(endpoint, "merge", "http://127.0.0.1:1/"))
+    assert caught.value.location == "resources[0].endpoint.params.since"
     assert "{incremental.begin}" in str(caught.value)
+
+
+def test_incremental_placeholders_need_endpoint_incremental_as_in_dlt() -> None:
+    """dlt offers the ``incremental`` context only with ``endpoint.incremental``, not with a
+    ``type: incremental`` parameter."""
+    endpoint = _endpoint(
+        params={
+            "since": {"type": "incremental", "cursor_path": "updated_at", "initial_value": INITIAL},
+            "label": "from {incremental.start_value}",
+        }
+    )
+    config = source_config(endpoint, "merge", "http://127.0.0.1:1/")
+    with pytest.raises(Exception, match=r"incremental\.start_value"):
+        dlt_rest_api_source(config)
+    with pytest.raises(ConfigError) as caught:
+        rest_api_source(config)
+    assert caught.value.location == "resources[0].endpoint.params.label"

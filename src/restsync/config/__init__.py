@@ -7,7 +7,7 @@ or the seeds' dialect, a YAML/TOML/JSON file, a built-in connector name) into a 
 
 from __future__ import annotations
 
-from ._incremental import IncrementalConfig, IncrementalParam, IncrementalSpec
+from ._incremental import INCREMENTAL_VALUES, IncrementalConfig, IncrementalParam, IncrementalSpec
 from ._lint import lint
 from ._load import load_config
 from ._models import (
@@ -32,7 +32,6 @@ from ._models import (
     PageNumberPaginator,
     PaginatorConfig,
     ProcessingStep,
-    ResolveParam,
     ResourceConfig,
     ResponseAction,
     ResponseActionConfig,
@@ -41,10 +40,12 @@ from ._models import (
     SourceConfig,
 )
 from ._normalize import normalize
+from ._placeholders import Reference, render
 from ._validate import validate
 
 __all__ = [
     "AUTH_TYPES",
+    "INCREMENTAL_VALUES",
     "PAGINATOR_TYPES",
     "ApiKeyAuth",
     "AuthConfig",
@@ -68,7 +69,7 @@ __all__ = [
     "PageNumberPaginator",
     "PaginatorConfig",
     "ProcessingStep",
-    "ResolveParam",
+    "Reference",
     "ResourceConfig",
     "ResponseAction",
     "ResponseActionConfig",
@@ -78,5 +79,6 @@ __all__ = [
     "lint",
     "load_config",
     "normalize",
+    "render",
     "validate",
 ]

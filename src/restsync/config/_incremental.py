@@ -38,6 +38,10 @@ INCREMENTAL_ARGS = (
 )
 
 
+#: the values an ``{incremental.<name>}`` placeholder may name
+INCREMENTAL_VALUES = ("initial_value", "start_value", "last_value", "end_value")
+
+
 class _IncrementalArgs(BaseModel):
     """dlt's ``IncrementalArgs`` plus ``convert``. Values (``initial_value``, ``end_value``)
     stay as given: a string, a number or a datetime object, compared with the cursor values

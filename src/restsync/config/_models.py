@@ -25,8 +25,10 @@ from pydantic import (
     model_validator,
 )
 
+from ._graph import check_parents
 from ._incremental import IncrementalConfig, IncrementalParam, IncrementalSpec, incremental_spec
 from ._paths import suggest
+from ._placeholders import Reference, check_templates, references
 
 HTTPMethod = Literal["GET", "POST"]
 WriteDisposition = Literal["append", "replace", "merge"]
@@ -367,15 +369,6 @@ class ClientConfig(Model):
 # --- endpoints and resources ------------------------------------------------------------------
 
 
-class ResolveParam(Model):
-    """A parameter taken from each record of a parent resource: the child resource makes one
-    request sequence per parent record. ``{name}`` in the path is filled the same way."""
-
-    type: Literal["resolve"] = "resolve"
-    resource: str
-    field: str
-
-
 class ResponseAction(Model):
     """One of dlt's ``response_actions``: when a response matches ``status_code`` and/or
     contains ``content``, either ignore it (``"ignore"``: the request sequence ends there and the
@@ -437,14 +430,14 @@ class ProcessingStep(Model):
     yield_map: Callable[..., Any] | None = None
 
 
-#: a query parameter whose value comes from elsewhere: a parent's records or the incremental
-BoundParam = Annotated[ResolveParam | IncrementalParam, Field(discriminator="type")]
-
-
 class EndpointConfig(Model):
+    """One request sequence's template. Strings in ``path``, ``params``, ``json`` and
+    ``headers`` may hold placeholders (see ``_placeholders``): ``{resources.<parent>.<field>}``
+    makes the resource a child of ``parent``, filled from each of its records."""
+
     path: str = ""
     method: HTTPMethod = "GET"
-    params: dict[str, BoundParam | str | int | float | bool | list[Any] | None] = Field(
+    params: dict[str, IncrementalParam | str | int | float | bool | list[Any] | None] = Field(
         default_factory=dict
     )
     json_body: dict[str, Any] | None = Field(default=None, alias="json")
@@ -466,8 +459,28 @@ class EndpointConfig(Model):
         incremental_spec(self.incremental, self.params)  # one incremental parameter at most
         return self
 
-    def resolved_params(self) -> dict[str, ResolveParam]:
-        return {k: v for k, v in self.params.items() if isinstance(v, ResolveParam)}
+    @model_validator(mode="after")
+    def _templates_valid(self) -> EndpointConfig:
+        check_templates(self.templates(), self.contexts())
+        return self
+
+    def contexts(self) -> tuple[str, ...]:
+        """The placeholder contexts this endpoint may use (see ``_placeholders``):
+        ``incremental`` when ``endpoint.incremental`` is configured, as in dlt."""
+        return ("resources", "incremental") if self.incremental is not None else ("resources",)
+
+    def templates(self) -> dict[str, Any]:
+        """The parts of a request that may hold placeholders, by their config key."""
+        return {
+            "path": self.path,
+            "params": self.params,
+            "json": self.json_body,
+            "headers": self.headers,
+        }
+
+    def references(self) -> dict[str, Reference]:
+        """The ``{resources.<parent>.<field>}`` placeholders, by placeholder name."""
+        return references(self.templates())
 
     def incremental_spec(self) -> IncrementalSpec | None:
         """The endpoint's incremental (``endpoint.incremental`` or a ``type: incremental``
@@ -519,8 +532,9 @@ class ResourceConfig(Model):
 
     @property
     def parent(self) -> str | None:
-        resolved = self.endpoint.resolved_params()
-        return next(iter(resolved.values())).resource if resolved else None
+        """The resource whose records fill this one's placeholders, if any."""
+        found = self.endpoint.references()
+        return next(iter(found.values())).resource if found else None
 
 
 class SourceConfig(Model):
@@ -552,13 +566,7 @@ class SourceConfig(Model):
             if name in seen:
                 raise ValueError(f"resources[{index}].name: resource '{name}' is defined twice")
             seen.add(name)
-        for index, resource in enumerate(self.resources):
-            for key, param in resource.endpoint.resolved_params().items():
-                if param.resource not in seen:
-                    raise ValueError(
-                        f"resources[{index}].endpoint.params.{key}.resource: no resource named "
-                        f"'{param.resource}'; known resources: {', '.join(names)}"
-                    )
+        check_parents(self.resources)
         return self
 
     def resource(self, name: str) -> ResourceConfig:

@@ -53,7 +53,8 @@ class Engine:
     first when nothing but the record count is read from pages (see ``_parse.decodable``).
     ``handoff`` maps a parent resource to the ``Handoff`` that picks, page by page in order,
     the records its children are fed (the source keeps there what the parent's incremental
-    keeps).
+    keeps). ``bindings`` maps a resource to placeholder values that fill every request of it
+    (``{"incremental.start_value": ...}``), beside those a child takes from its parent.
     """
 
     def __init__(
@@ -66,10 +67,12 @@ class Engine:
         prepare: Mapping[str, Prepare] | None = None,
         decode: Mapping[str, Decode] | None = None,
         handoff: Mapping[str, Handoff] | None = None,
+        bindings: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.config = config
         self._prepare = dict(prepare or {})
         self._handoff = dict(handoff or {})
+        self._bindings = dict(bindings or {})
         self._decode = dict(decode or {})
         # decoding runs outside the GIL, beside this loop and dlt: two threads keep both busy
         self._decoders = concurrent.futures.ThreadPoolExecutor(2, "restsync-decode")
@@ -176,6 +179,7 @@ class Engine:
                     secrets=self._secrets,
                     prepare=self._prepare,
                     handoff=self._handoff,
+                    bindings=self._bindings,
                     decode=self._decode,
                     decoders=self._decoders,
                     note=self._note,
@@ -205,7 +209,7 @@ class Engine:
         failure: BaseException | None = None
         try:
             if resource.feed is None:
-                await sequences.run(resource, resource.config.endpoint.params, {})
+                await sequences.run(resource, {}, {})
             else:
                 await run_children(
                     sequences,

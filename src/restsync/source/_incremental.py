@@ -11,33 +11,27 @@ committed load. restsync reads the bound values once, before the first request, 
 * the start value (``last_value``, lag applied) in ``start_param`` or the ``type:
   incremental`` parameter, the end value in ``end_param``, each through ``convert`` when
   given; a parameter whose value is None is not sent, as ``requests`` (dlt's client) leaves
-  it out;
-* ``{incremental.start_value}``, ``{incremental.end_value}``, ``{incremental.last_value}``
-  and ``{incremental.initial_value}`` placeholders in the path, params, headers, json body
-  and form body, as dlt's ``rest_api`` fills them (``convert`` applied; in the json body a
-  value that is one placeholder alone keeps its type). Other placeholders are left for the
-  engine.
+  it out (``bind_resource``);
+* the values of the ``{incremental.start_value}``, ``{incremental.end_value}``,
+  ``{incremental.last_value}`` and ``{incremental.initial_value}`` placeholders, ``convert``
+  applied, which the engine fills in like every placeholder (``bindings``).
 
 Every page is still fetched by the engine, concurrently: the values are fixed for the run.
 """
 
 from __future__ import annotations
 
-import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import dlt
 
 from restsync._dlt import JsonIncremental
-from restsync._exceptions import ConfigError
-from restsync.config import EndpointConfig, IncrementalSpec, ResourceConfig
+from restsync.config import INCREMENTAL_VALUES, EndpointConfig, IncrementalSpec, ResourceConfig
 
 Incremental = dlt.sources.incremental
 
 _CONTEXT = "incremental"
-_VALUES = ("initial_value", "start_value", "last_value", "end_value")
-_FORMATTER = string.Formatter()
 
 
 def make_incremental(spec: IncrementalSpec) -> Incremental[Any]:
@@ -45,19 +39,26 @@ def make_incremental(spec: IncrementalSpec) -> Incremental[Any]:
     return Incremental(**spec.args.dlt_arguments())
 
 
-def bind_resource(
-    resource: ResourceConfig, incremental: Incremental[Any] | None, *, index: int
-) -> ResourceConfig:
-    """``resource`` (``resources[index]``) with its incremental's values in its requests:
+def bind_resource(resource: ResourceConfig, incremental: Incremental[Any] | None) -> ResourceConfig:
+    """``resource`` with its incremental's start and end values in its query parameters:
     ``incremental`` as dlt bound it for this run, or None when dlt did not (a parent fetched
     only for its children): then the configured ``initial_value`` and ``end_value`` are
     sent."""
     spec = resource.endpoint.incremental_spec()
     if spec is None:
         return resource
-    values = _Values(f"resources[{index}].endpoint", spec, incremental)
-    endpoint = _bind_endpoint(resource.endpoint, spec, values)
+    endpoint = _bind_params(resource.endpoint, spec, _Values(spec, incremental))
     return resource.model_copy(update={"endpoint": endpoint})
+
+
+def bindings(resource: ResourceConfig, incremental: Incremental[Any] | None) -> dict[str, Any]:
+    """The values of ``resource``'s ``{incremental.<name>}`` placeholders (none when it has
+    no incremental); ``incremental`` as for ``bind_resource``."""
+    spec = resource.endpoint.incremental_spec()
+    if spec is None:
+        return {}
+    placeholders = _Values(spec, incremental).placeholders
+    return {f"{_CONTEXT}.{name}": value for name, value in placeholders.items()}
 
 
 def kept_rows(incremental: Incremental[Any]) -> Callable[[list[Any]], list[Any]]:
@@ -94,12 +95,8 @@ def kept_rows(incremental: Incremental[Any]) -> Callable[[list[Any]], list[Any]]
 class _Values:
     """The incremental's values as dlt's ``rest_api`` exposes them to a request."""
 
-    def __init__(
-        self, location: str, spec: IncrementalSpec, incremental: Incremental[Any] | None
-    ) -> None:
-        self.location = location
+    def __init__(self, spec: IncrementalSpec, incremental: Incremental[Any] | None) -> None:
         self.spec = spec
-        self.incremental = incremental
         if incremental is None:
             args = spec.args
             raw = {
@@ -109,7 +106,7 @@ class _Values:
                 "end_value": args.end_value,
             }
         else:
-            raw = {name: getattr(incremental, name) for name in _VALUES}
+            raw = {name: getattr(incremental, name) for name in INCREMENTAL_VALUES}
         convert = spec.convert
         # as dlt: a value sent as a parameter goes through convert even when it is None, a
         # placeholder's only when it is not
@@ -124,105 +121,13 @@ class _Values:
         convert = self.spec.convert
         return None if param is None else convert(value) if convert else value
 
-    def lookup(self, field: str) -> Any:
-        """The value of an ``incremental.<name>`` placeholder: one of the four values, else
-        an attribute of the bound ``Incremental`` (dlt formats with the object itself)."""
-        name = field.removeprefix(f"{_CONTEXT}.")
-        if name in self.placeholders:
-            return self.placeholders[name]
-        try:
-            value, _ = _FORMATTER.get_field(field, (), {_CONTEXT: self.incremental})
-        except (AttributeError, KeyError, IndexError) as exc:
-            raise ConfigError(
-                f"placeholder {{{field}}} names nothing an incremental has; use one of "
-                + ", ".join(f"{{incremental.{n}}}" for n in _VALUES),
-                location=self.location,
-            ) from exc
-        return value
 
-
-def _bind_endpoint(
+def _bind_params(
     endpoint: EndpointConfig, spec: IncrementalSpec, values: _Values
 ) -> EndpointConfig:
-    """``endpoint`` with the incremental's values in place (see the module docstring)."""
-    params: dict[str, Any] = {}
-    for name, value in endpoint.params.items():
-        if name == spec.start_param:
-            continue
-        params[_fill(name, values)] = _fill(value, values) if isinstance(value, str) else value
+    """``endpoint`` with the start and end values in their query parameters."""
+    params = {name: value for name, value in endpoint.params.items() if name != spec.start_param}
     for param, value in ((spec.start_param, values.start), (spec.end_param, values.end)):
         if param is not None and value is not None:
             params[param] = value if isinstance(value, str) else str(value)
-    update: dict[str, Any] = {
-        "path": _fill(endpoint.path, values),
-        "params": params,
-        "headers": {_fill(k, values): _fill(v, values) for k, v in endpoint.headers.items()},
-        "json_body": _fill_json(endpoint.json_body, values),
-        "data": _fill_data(endpoint.data, values),
-    }
-    return endpoint.model_copy(update=update)
-
-
-def _fill_data(data: Any, values: _Values) -> Any:
-    """A form (mapping) or raw (string) body with its placeholders filled, as dlt fills them."""
-    if isinstance(data, str):
-        return _fill(data, values)
-    if isinstance(data, Mapping):
-        return {
-            _fill(str(k), values): _fill(v, values) if isinstance(v, str) else v
-            for k, v in data.items()
-        }
-    return data
-
-
-def _fill_json(value: Any, values: _Values) -> Any:
-    if isinstance(value, str):
-        whole = _only_placeholder(value)
-        if whole is not None:
-            return values.lookup(whole)
-        return _fill(value, values)
-    if isinstance(value, Mapping):
-        return {_fill(str(k), values): _fill_json(v, values) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_fill_json(item, values) for item in value]
-    return value
-
-
-def _only_placeholder(text: str) -> str | None:
-    """The field of ``text`` when it is exactly one incremental placeholder (no text around,
-    no conversion or format spec)."""
-    parsed = list(_FORMATTER.parse(text))
-    if len(parsed) != 1:
-        return None
-    literal, field, spec, conversion = parsed[0]
-    if literal or not field or spec or conversion or not _is_incremental(field):
-        return None
-    return field
-
-
-def _is_incremental(field: str) -> bool:
-    return field.split(".", 1)[0].split("[", 1)[0] == _CONTEXT
-
-
-def _escape(text: str) -> str:
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-def _fill(text: str, values: _Values) -> str:
-    """``text`` with its incremental placeholders filled; everything else, other placeholders
-    and escaped braces included, stays as written for the engine's own pass."""
-    if "{" not in text and "}" not in text:
-        return text
-    out: list[str] = []
-    for literal, field, spec, conversion in _FORMATTER.parse(text):
-        out.append(_escape(literal))
-        if field is None:
-            continue
-        if not _is_incremental(field):
-            out.append("{" + field + (f"!{conversion}" if conversion else ""))
-            out.append((f":{spec}" if spec else "") + "}")
-            continue
-        value = values.lookup(field)
-        value = _FORMATTER.convert_field(value, conversion)
-        out.append(_escape(_FORMATTER.format_field(value, spec or "")))
-    return "".join(out)
+    return endpoint.model_copy(update={"params": params})

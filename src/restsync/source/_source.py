@@ -26,7 +26,7 @@ from restsync.engine import Batch, Engine, ProgressEvent
 
 from ._arrow import ArrowPages, fast_path_disabled
 from ._dedup import dedup_column
-from ._incremental import Incremental, bind_resource, kept_rows, make_incremental
+from ._incremental import Incremental, bind_resource, bindings, kept_rows, make_incremental
 
 #: most records per item handed to dlt on the Arrow path: dlt spends a fixed time on every
 #: item, which dominates with small pages; the engine joins pages already queued up to this
@@ -69,8 +69,8 @@ class _SourceRun:
     def _run_config(self) -> SourceConfig:
         """The config with each incremental's values of this run in its requests."""
         resources = tuple(
-            bind_resource(resource, self._incrementals.get(resource.name), index=index)
-            for index, resource in enumerate(self._config.resources)
+            bind_resource(resource, self._incrementals.get(resource.name))
+            for resource in self._config.resources
         )
         return self._config.model_copy(update={"resources": resources})
 
@@ -84,6 +84,10 @@ class _SourceRun:
                         name: kept_rows(incremental)
                         for name, incremental in self._incrementals.items()
                         if name in parents
+                    },
+                    bindings={
+                        r.name: bindings(r, self._incrementals.get(r.name))
+                        for r in self._config.resources
                     },
                     transport=self._transport,
                     on_event=self._on_event,
