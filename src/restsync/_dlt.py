@@ -22,16 +22,25 @@ from dlt.extract import DltResource, DltSource
 from dlt.extract.incremental.transform import JsonIncremental
 from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources.helpers.rest_client.auth import (
+    APIKeyAuth,
+    BearerTokenAuth,
+    OAuth2ClientCredentials,
+)
+from dlt.sources.helpers.rest_client.auth import HttpBasicAuth as DltHttpBasicAuth
 from dlt.sources.helpers.rest_client.detector import single_entity_path
 from dlt.sources.helpers.rest_client.paginators import BasePaginator
 
 __all__ = [
+    "APIKeyAuth",
     "BasePaginator",
+    "BearerTokenAuth",
     "ConfigFieldMissingException",
     "CurrentLoadPackageStateNotAvailable",
     "DatabaseUndefinedRelation",
     "Destination",
     "DltException",
+    "DltHttpBasicAuth",
     "DltResource",
     "DltSource",
     "DuckDbCredentials",
@@ -39,6 +48,7 @@ __all__ = [
     "JsonIncremental",
     "MapItem",
     "NamingConvention",
+    "OAuth2ClientCredentials",
     "PipelineStepFailed",
     "TLoaderFileFormat",
     "UnknownDestinationModule",
