@@ -219,7 +219,7 @@ def rest_api_source(
 
             def fetch_incremental(incremental: Incremental[Any] = default) -> Iterator[Any]:
                 chunks = run.open(resource.name, incremental=incremental)
-                return settled(page for chunk in chunks for page in chunk)
+                return (page for chunk in chunks for page in chunk)
 
             return dlt.resource(fetch_incremental, **_hints(resource))
 
