@@ -10,7 +10,7 @@ stay data and every other part of restsync reads them one way:
 * a paginator instance (dlt's ``BasePaginator``, a user's subclass included) becomes
   ``{"type": "custom", "instance": obj}``, run through its own methods (``CustomPaginator``);
 * ``client.session`` becomes the plain parts restsync can honour (see ``session_parts``), or a
-  ConfigError saying why it cannot.
+  ConfigError saying why it cannot; an OAuth2 auth's ``session`` is not needed (None).
 
 Anything else is refused by the caller with a message saying what to write instead. To accept
 another live object: recognise it here by its place and type and say what it becomes.
@@ -37,6 +37,10 @@ def live_value(value: Any, path: Path) -> Any:
     place takes no live object (the caller then refuses it)."""
     if isinstance(value, BasePaginator) and path and path[-1] == "paginator":
         return {"type": "custom", "instance": value}
+    if path[-2:] == ("auth", "session") and is_session(value):
+        # the session dlt's OAuth2 auth posts its token request with: restsync's own client
+        # fetches the token (with client.retry), so it has nothing to take from it
+        return None
     if callable(value) and not isinstance(value, type) and _takes_callable(path):
         return value
     return _NOT_LIVE
