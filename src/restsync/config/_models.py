@@ -309,12 +309,26 @@ class LimitsConfig(Model):
     """How hard restsync may push the API. ``max_in_flight`` caps requests in flight for the
     whole source, ``max_in_flight_per_host`` for each host; ``requests_per_second`` is an
     optional rate limit per host shared by all resources; ``page_window`` is the most pages of
-    one resource fetched at once when the paginator allows it."""
+    one resource fetched at once when the paginator allows it. ``shared_budget`` (a Redis URL)
+    makes ``requests_per_second`` and ``max_in_flight_per_host`` hold for every process that
+    names the same store, together (``restsync.http._budget``)."""
 
     max_in_flight: int = Field(default=16, ge=1, le=256)
     max_in_flight_per_host: int = Field(default=16, ge=1, le=256)
     requests_per_second: float | None = Field(default=None, gt=0)
     page_window: int = Field(default=8, ge=1, le=256)
+    shared_budget: str | None = None
+
+    @field_validator("shared_budget")
+    @classmethod
+    def _store_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("redis://", "rediss://")):
+            scheme = value.partition("://")[0] if "://" in value else "none"
+            raise ValueError(  # the URL itself may hold a password: only its scheme is shown
+                "a shared budget is kept in Redis: write redis://host:6379/0 (rediss:// for "
+                f"TLS); got a URL with scheme {scheme!r}"
+            )
+        return value
 
 
 class ClientConfig(Model):

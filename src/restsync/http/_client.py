@@ -34,6 +34,7 @@ from restsync.config import AuthConfig, ClientConfig, LimitsConfig
 
 from ._actions import Reactor
 from ._auth import TokenRequestFailed, build_auth, describe_auth, form_fields, token_refused
+from ._budget import SharedBudget, open_budget
 from ._errors import exhausted, fatal, refused_origin, unreachable, unsendable, wait_too_long
 from ._origins import CredentialScope, origin_of, show_origin, without_secrets
 from ._redact import redact_error, redact_url, secret_values
@@ -107,8 +108,13 @@ class _Host:
     limiter: AsyncLimiter | None
     loop_time: Callable[[], float]
     rate: float | None = None  # requests/s in force: configured, or learned from 429s
+    budget: SharedBudget | None = None  # the rate and in-flight cap shared with other processes
     paused_until: float = 0.0  # in loop_time() seconds
     answered: deque[float] = field(default_factory=deque)  # loop_time() of 2xx in the last 1 s
+
+    def shared(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Held around a request: the host's shared budget, if it has one."""
+        return self.budget.request() if self.budget is not None else contextlib.nullcontext()
 
     def note_answered(self) -> None:
         now = self.loop_time()
@@ -298,6 +304,9 @@ class HttpClient:
             # closing waits for the connections to close: a cancellation (the engine
             # stopping) must not cut that short; the engine lets the closing finish
             await asyncio.shield(client.aclose())
+        for host in self._hosts.values():
+            if host.budget is not None:
+                await asyncio.shield(host.budget.aclose())
 
     # --- the one public operation -----------------------------------------------------------
 
@@ -549,6 +558,15 @@ class HttpClient:
                 loop_time=asyncio.get_running_loop().time,
                 rate=limits.requests_per_second,
             )
+            if limits.shared_budget is not None:
+                host.budget = open_budget(
+                    limits.shared_budget,
+                    f"{url.scheme}://{url.host}:{url.port}",
+                    credentials=secret_values(self._config),
+                    requests_per_second=limits.requests_per_second,
+                    max_in_flight=limits.max_in_flight_per_host,
+                    timeout=self._config.timeout,
+                )
             self._hosts[key] = host
         return host
 
@@ -562,24 +580,25 @@ class HttpClient:
     ) -> httpx.Response:
         await host.slots.acquire(priority)
         try:
-            while True:
-                await host.wait_until_resumed()
-                if host.limiter is not None:
-                    await host.limiter.acquire()
-                await self._global.acquire()
-                if host.paused_for() <= 0:
-                    break
-                # A 429 paused the host while we queued for a global slot: give it back.
-                self._global.release()
-            stats = self.stats
-            try:
-                stats.requests += 1
-                stats.in_flight += 1
-                stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
-                return await _send_keeping_slot(client, request, auth, self._config.timeout)
-            finally:
-                stats.in_flight -= 1
-                self._global.release()
+            async with host.shared():
+                while True:
+                    await host.wait_until_resumed()
+                    if host.limiter is not None:
+                        await host.limiter.acquire()
+                    await self._global.acquire()
+                    if host.paused_for() <= 0:
+                        break
+                    # A 429 paused the host while we queued for a global slot: give it back.
+                    self._global.release()
+                stats = self.stats
+                try:
+                    stats.requests += 1
+                    stats.in_flight += 1
+                    stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+                    return await _send_keeping_slot(client, request, auth, self._config.timeout)
+                finally:
+                    stats.in_flight -= 1
+                    self._global.release()
         finally:
             host.slots.release()
 
