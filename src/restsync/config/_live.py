@@ -13,7 +13,7 @@ stay data and every other part of restsync reads them one way:
   included) becomes ``{"type": "custom", "instance": obj}``, run through its own methods
   (``CustomPaginator``);
 * ``client.session`` becomes the plain parts restsync can honour (see ``session_parts``), or a
-  ConfigError saying why it cannot.
+  ConfigError saying why it cannot; an OAuth2 auth's ``session`` is not needed (None).
 
 Anything else is refused by the caller with a message saying what to write instead. To accept
 another live object: recognise it here by its place and type and say what it becomes.
@@ -53,6 +53,10 @@ def live_value(value: Any, path: Path) -> Any:
         return paginator_dict(value)
     if isinstance(value, requests.auth.AuthBase) and path and path[-1] == "auth":
         return auth_dict(value)
+    if path[-2:] == ("auth", "session") and is_session(value):
+        # the session dlt's OAuth2 auth posts its token request with: restsync's own client
+        # fetches the token (with client.retry), so it has nothing to take from it
+        return None
     if callable(value) and not isinstance(value, type) and _takes_callable(path):
         return value
     return _NOT_LIVE
@@ -151,7 +155,9 @@ def auth_dict(auth: Any) -> dict[str, Any]:
         }
     if kind is DltHttpBasicAuth or kind is RequestsBasicAuth:
         return {"type": "http_basic", "username": auth.username, "password": auth.password}
-    if kind is OAuth2ClientCredentials and auth.session is None:
+    if kind is OAuth2ClientCredentials:
+        # dlt always gives it a session (its default one) to post the token request with;
+        # restsync fetches the token with its own client (one token shared by all requests)
         fields = (
             "access_token_url",
             "client_id",
