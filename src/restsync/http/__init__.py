@@ -9,6 +9,7 @@ AIMD window the engine uses for pages in flight per resource.
 from __future__ import annotations
 
 from ._auth import ApiKeyFlow, BasicFlow, BearerFlow, build_auth, describe_auth
+from ._budget import RateBudget, rate_budget, rate_limit_reset
 from ._client import HttpClient, HttpEvent, HttpStats, RequestSpec
 from ._redact import (
     MASK,
@@ -20,7 +21,7 @@ from ._redact import (
     redacted_logs,
     secret_values,
 )
-from ._retry import backoff, rate_limit_reset, retry_after
+from ._retry import backoff, retry_after
 from ._window import AdaptiveWindow
 
 __all__ = [
@@ -32,12 +33,14 @@ __all__ = [
     "HttpClient",
     "HttpEvent",
     "HttpStats",
+    "RateBudget",
     "RedactedError",
     "RequestSpec",
     "backoff",
     "build_auth",
     "describe_auth",
     "is_sensitive_name",
+    "rate_budget",
     "rate_limit_reset",
     "redact_error",
     "redact_text",
