@@ -5,7 +5,9 @@
 - W2: ``prospects`` with no latency: records per second end to end into DuckDB, restsync vs dlt,
   plus a pure-parse baseline (orjson + selector + Arrow) on the same pages.
 - W3: ``crm`` against an API allowing 10 requests/s (429 + Retry-After beyond): restsync with
-  ``client.limits.requests_per_second`` set to the limit, and without it.
+  ``client.limits.requests_per_second`` set to the limit, and without it; and, with no rate
+  configured, against the same budget announced in whole-second ``X-RateLimit-*`` headers
+  over fixed and sliding windows.
 - W4: 1,000,000 prospects: peak resident memory of the restsync client process.
 
 Every run loads into a fresh DuckDB file, and its row counts are checked.
@@ -17,7 +19,7 @@ import math
 import re
 import shutil
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -177,6 +179,19 @@ def emulator_specs(sizes: Sizes, workloads: Sequence[str]) -> dict[str, Emulator
             cfg.CRM_SECRETS,
             {"records": dict.fromkeys(crm_names, sizes.w3_records), "rate_limit": sizes.w3_rate},
         )
+        # the same API announcing its budget in whole-second X-RateLimit-* headers
+        for window, headers in W3_WINDOWS:
+            specs[f"W3-{window}"] = EmulatorSpec(
+                cfg.crm_config(),
+                cfg.CRM_SECRETS,
+                {
+                    "records": dict.fromkeys(crm_names, sizes.w3_records),
+                    "rate_limit": sizes.w3_rate,
+                    "rate_window": window,
+                    "rate_period": W3_PERIOD,
+                    "rate_headers": headers,
+                },
+            )
     if "W4" in workloads:
         specs["W4"] = EmulatorSpec(
             cfg.prospects_config(),
@@ -239,17 +254,19 @@ def _interleaved(
     *,
     fresh_state: bool = False,
     isolated: bool | None = None,
+    servers: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Runs every (variant, spec, repeats, required) plan, repeat by repeat, so a slow moment
     of the machine does not fall on one tool only. A run that is not ``required`` may fail
-    without failing the benchmark (it shows how a tool copes, e.g. without a rate limit)."""
+    without failing the benchmark (it shows how a tool copes, e.g. without a rate limit).
+    ``servers`` maps a variant to its emulator's key when it is not the workload's."""
     runs: list[dict[str, Any]] = []
     for index in range(max(p[2] for p in plans)):
         for variant, spec, repeats, required in plans:
             if index < repeats:
                 run = ctx.measure(
                     workload,
-                    workload,
+                    (servers or {}).get(variant, workload),
                     spec,
                     variant=variant,
                     index=index,
@@ -393,6 +410,12 @@ def run_w2(ctx: Context) -> WorkloadResult:
 
 # --- W3 ---------------------------------------------------------------------------------------
 
+#: W3's header variants: (window, header style) of an API allowing ``w3_rate`` requests/s as
+#: ``w3_rate * W3_PERIOD`` requests per window, announced in whole-second X-RateLimit-* headers
+#: (a fixed window with GitHub's epoch resets; a sliding one with seconds to the reset)
+W3_WINDOWS = (("fixed", "epoch"), ("sliding", "seconds"))
+W3_PERIOD = 10.0
+
 
 def _w3_rates(runs: Sequence[dict[str, Any]], rate: float) -> dict[str, float | None]:
     """Medians of: the share of requests answered 429, and the requests answered (not 429)
@@ -429,17 +452,23 @@ def run_w3(ctx: Context) -> WorkloadResult:
         expected=expected,
     )
     unlimited = replace(limited, config=cfg.crm_config())
+    # no rate configured: the pace comes from the API's X-RateLimit-* headers
+    announced = {f"restsync X-RateLimit {window}": f"W3-{window}" for window, _ in W3_WINDOWS}
     result.runs = _interleaved(
         ctx,
         "W3",
         [
             (f"restsync rps={rate:g}", limited, ctx.repeat, True),
             ("restsync no rps", unlimited, ctx.repeat, False),
+            *((variant, replace(unlimited, url=ctx.server.urls[key]), ctx.repeat, True)
+              for variant, key in announced.items()),
         ],
         fresh_state=True,
-    )
+        servers=announced,
+    )  # fmt: skip
     result.metrics = []
-    for variant, targets in ((f"restsync rps={rate:g}", True), ("restsync no rps", False)):
+    variants = [(f"restsync rps={rate:g}", True), ("restsync no rps", False)]
+    for variant, targets in [*variants, *((v, True) for v in announced)]:
         runs = _of(result.runs, variant)
         summary = _summary(runs)
         summary.update(_w3_rates(runs, rate))

@@ -36,7 +36,12 @@ TINY = Sizes(
 VARIANTS = {
     "W1": {"restsync", "dlt"},
     "W2": {"parse-baseline", "restsync", "dlt"},
-    "W3": {"restsync rps=40", "restsync no rps"},
+    "W3": {
+        "restsync rps=40",
+        "restsync no rps",
+        "restsync X-RateLimit fixed",
+        "restsync X-RateLimit sliding",
+    },
     "W4": {"restsync", f"restsync duckdb {W4_DUCKDB_LIMIT}"},
 }
 
