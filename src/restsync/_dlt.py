@@ -19,9 +19,12 @@ from dlt.common.storages.load_package import load_package_state
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
+from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources.helpers.rest_client.paginators import BasePaginator
 
 __all__ = [
+    "BasePaginator",
     "ConfigFieldMissingException",
     "CurrentLoadPackageStateNotAvailable",
     "DatabaseUndefinedRelation",
@@ -30,10 +33,13 @@ __all__ = [
     "DltResource",
     "DltSource",
     "DuckDbCredentials",
+    "FilterItem",
+    "MapItem",
     "NamingConvention",
     "PipelineStepFailed",
     "TLoaderFileFormat",
     "UnknownDestinationModule",
+    "YieldMapItem",
     "is_iso_timestamp",
     "load_package_state",
 ]

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import requests
 from config_samples import CRM_SEED, CRM_TOKEN, SALES_SEED, SALES_TOKEN, config, seed
-from dlt.sources.helpers.rest_client.paginators import PageNumberPaginator as DltPageNumber
 
 from restsync import ConfigError
 from restsync.config import (
@@ -149,12 +148,19 @@ def test_client_paginator_is_not_copied_into_endpoints() -> None:
     assert validated.resources[0].endpoint.paginator is None
 
 
+def _session(**attributes: Any) -> requests.Session:
+    session = requests.Session()
+    for name, value in attributes.items():
+        setattr(session, name, value)
+    return session
+
+
 def _resource(**endpoint: Any) -> dict[str, Any]:
     return {"name": "items", "endpoint": {"path": "/items", **endpoint}}
 
 
-PAGINATORS = "single_page, page_number, offset, cursor, json_link, header_link, auto"
-AUTHS = "api_key, bearer, http_basic"
+PAGINATORS = "single_page, page_number, offset, cursor, header_cursor, json_link, header_link, auto"
+AUTHS = "api_key, bearer, http_basic, oauth2_client_credentials"
 
 INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     (
@@ -218,7 +224,8 @@ INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         config({"name": "a", "zzz": 1}),
         "resources[0].zzz",
         "unknown key 'zzz'; allowed: name, endpoint, primary_key, merge_key, write_disposition, "
-        "table_name, columns, include_from_parent, selected, max_table_nesting",
+        "table_name, columns, include_from_parent, selected, max_table_nesting, "
+        "processing_steps",
     ),
     (
         "top-level-key-misspelt",
@@ -289,11 +296,20 @@ INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "'body' is not allowed; allowed: 'header', 'query', 'cookie'",
     ),
     (
-        "oauth2-not-supported",
-        config(client={"auth": {"type": "oauth2_client_credentials"}}),
-        "client.auth.type",
-        'restsync does not support OAuth2 yet: fetch a token and use {"type": "bearer", '
-        '"token": {"secret": "access_token"}}',
+        "oauth2-relative-token-url",
+        config(
+            client={
+                "auth": {
+                    "type": "oauth2_client_credentials",
+                    "access_token_url": "/oauth/token",
+                    "client_id": "id",
+                    "client_secret": "secret",
+                }
+            }
+        ),
+        "client.auth.access_token_url",
+        "access_token_url must be an absolute http(s) URL, such as "
+        "https://auth.example.com/oauth/token",
     ),
     (
         "base-url-scheme",
@@ -362,32 +378,59 @@ INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "reads every page; write_disposition 'merge' with a primary_key keeps one row per record)",
     ),
     (
-        "processing-steps",
-        config({"name": "a", "processing_steps": [{"filter": lambda row: True}]}),
-        "resources[0].processing_steps",
-        "restsync does not support processing_steps yet: remove them and filter or transform "
-        "the rows after loading",
+        "processing-step-not-callable",
+        config({"name": "a", "processing_steps": [{"filter": "id > 2"}]}),
+        "resources[0].processing_steps[0].filter",
+        "must be callable, got 'id > 2'",
     ),
     (
-        "response-actions",
-        config(_resource(response_actions=[{"status_code": 404, "action": "ignore"}])),
-        "resources[0].endpoint.response_actions",
-        "restsync does not support response_actions yet: remove them (429 and 5xx are retried "
-        "by client.retry)",
+        "processing-step-misspelt",
+        config({"name": "a", "processing_steps": [{"fliter": lambda row: True}]}),
+        "resources[0].processing_steps[0].fliter",
+        "unknown key 'fliter' (did you mean 'filter'?)",
     ),
     (
-        "live-paginator",
-        config(_resource(paginator=DltPageNumber(base_page=1, total_path=None))),
-        "resources[0].endpoint.paginator",
-        "a live PageNumberPaginator object cannot be part of a config: write the dict form, "
-        'e.g. {"type": "page_number", "page_param": "page"}',
+        "response-action-misspelt",
+        config(_resource(response_actions=[{"status_code": 404, "action": "ingore"}])),
+        "resources[0].endpoint.response_actions[0].action",
+        "'ingore' is not an action (did you mean 'ignore'?); allowed: 'ignore', a callable, "
+        "or a list of callables",
     ),
     (
-        "live-session",
-        config(client={"session": requests.Session()}),
-        "client.session",
-        "a live Session object cannot be part of a config: remove it: restsync builds its own "
-        "HTTP client (see client.headers, client.retry)",
+        "response-action-ignores-everything",
+        config(_resource(response_actions=[{"action": "ignore"}])),
+        "resources[0].endpoint.response_actions[0].action",
+        "'ignore' needs a status_code or content to match, or every response would be ignored",
+    ),
+    (
+        "cursor-param-and-body-path",
+        config(
+            _resource(paginator={"type": "cursor", "cursor_param": "c", "cursor_body_path": "c"})
+        ),
+        "resources[0].endpoint.paginator.cursor_body_path",
+        "give either cursor_param (the cursor goes in the query) or cursor_body_path (it goes in "
+        "the JSON body), not both",
+    ),
+    (
+        "json-and-data",
+        config(_resource(json={"q": 1}, data={"q": 1})),
+        "resources[0].endpoint.data",
+        "give either json (a JSON body) or data (a form or raw body), not both",
+    ),
+    (
+        "session-proxies",
+        config(client={"session": _session(proxies={"https": "http://proxy:3128"})}),
+        "client.session.proxies",
+        "restsync takes proxies from the environment, not from a session: set HTTPS_PROXY (and "
+        "NO_PROXY) instead of session.proxies",
+    ),
+    (
+        "session-verify-off",
+        config(client={"session": _session(verify=False)}),
+        "client.session.verify",
+        "restsync always verifies TLS certificates against the system's CAs: point "
+        "SSL_CERT_FILE at the CA certificate that signs the API's certificate and drop "
+        "session.verify",
     ),
     (
         "callable-param",

@@ -11,7 +11,7 @@ teach ``restsync.paginate`` (or ``restsync.http``) and the emulator to build it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -24,6 +24,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from ._paths import suggest
 
 HTTPMethod = Literal["GET", "POST"]
 WriteDisposition = Literal["append", "replace", "merge"]
@@ -60,8 +62,38 @@ class HttpBasicAuth(Model):
     password: SecretStr
 
 
-AuthConfig = Annotated[ApiKeyAuth | BearerAuth | HttpBasicAuth, Field(discriminator="type")]
-AUTH_TYPES = ("api_key", "bearer", "http_basic")
+class OAuth2ClientCredentials(Model):
+    """OAuth 2.0 client credentials, as dlt's ``OAuth2ClientCredentials``: the client id and
+    secret are posted (form-encoded, ``grant_type=client_credentials`` plus
+    ``access_token_request_data``) to ``access_token_url``; the ``access_token`` answered is sent
+    as a bearer token until ``expires_in`` (else ``default_token_expiration``) seconds pass."""
+
+    type: Literal["oauth2_client_credentials"] = "oauth2_client_credentials"
+    access_token_url: str
+    client_id: SecretStr
+    client_secret: SecretStr
+    access_token_request_data: dict[str, Any] = Field(default_factory=dict)
+    default_token_expiration: int = Field(default=3600, ge=0)
+    #: accepted as dlt does; dlt fetches a token before the first request all the same
+    access_token: SecretStr | None = None
+
+    @field_validator("access_token_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            # the value is not shown: the key's name makes it look like a credential
+            raise ValueError(
+                "access_token_url must be an absolute http(s) URL, such as "
+                "https://auth.example.com/oauth/token"
+            )
+        return value
+
+
+AuthConfig = Annotated[
+    ApiKeyAuth | BearerAuth | HttpBasicAuth | OAuth2ClientCredentials,
+    Field(discriminator="type"),
+]
+AUTH_TYPES = ("api_key", "bearer", "http_basic", "oauth2_client_credentials")
 
 
 # --- paginators -------------------------------------------------------------------------------
@@ -133,10 +165,41 @@ class OffsetPaginator(_RangePaginator):
 
 
 class CursorPaginator(Model):
-    """The next request carries a cursor read from the last response body."""
+    """The next request carries a cursor read from the last response body: as the query
+    parameter ``cursor_param`` (``cursor`` when neither is given), or at ``cursor_body_path``
+    (dotted) in the JSON body. As in dlt, an absent or empty cursor ends the sequence, and so do
+    an empty page when ``stop_after_empty_page`` and ``has_more_path`` false."""
 
     type: Literal["cursor"] = "cursor"
     cursor_path: str = "cursors.next"
+    cursor_param: str | None = None
+    cursor_body_path: str | None = None
+    stop_after_empty_page: bool = False
+    has_more_path: str | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> CursorPaginator:
+        if self.cursor_param is not None and self.cursor_body_path is not None:
+            raise ValueError(
+                "cursor_body_path: give either cursor_param (the cursor goes in the query) or "
+                "cursor_body_path (it goes in the JSON body), not both"
+            )
+        return self
+
+    @property
+    def query_param(self) -> str | None:
+        """The query parameter the cursor is sent as, ``None`` when it goes in the body."""
+        if self.cursor_body_path is not None:
+            return None
+        return self.cursor_param or "cursor"
+
+
+class HeaderCursorPaginator(Model):
+    """The next request carries a cursor read from the response header ``cursor_key``, sent
+    as the query parameter ``cursor_param`` (dlt's ``HeaderCursorPaginator``)."""
+
+    type: Literal["header_cursor"] = "header_cursor"
+    cursor_key: str = "next"
     cursor_param: str = "cursor"
 
 
@@ -154,6 +217,20 @@ class HeaderLinkPaginator(Model):
     links_next_key: str = "next"
 
 
+class CustomPaginator(Model):
+    """A live paginator object handed over in a Python config: a user's subclass of dlt's
+    ``BasePaginator`` (or an instance of one of dlt's classes). It is run through its own
+    ``init_request`` / ``update_state`` / ``update_request``, one page after another, on a copy
+    per request sequence (see ``restsync.paginate.LivePaginator``)."""
+
+    type: Literal["custom"] = "custom"
+    instance: Any
+
+    @property
+    def class_name(self) -> str:
+        return type(self.instance).__name__
+
+
 class AutoPaginator(Model):
     """No paginator given: the engine looks at the first response (``Link`` header, a next-URL
     in the body) and says which one it chose; if it finds none, the endpoint is one page."""
@@ -166,8 +243,10 @@ PaginatorConfig = Annotated[
     | PageNumberPaginator
     | OffsetPaginator
     | CursorPaginator
+    | HeaderCursorPaginator
     | JsonLinkPaginator
     | HeaderLinkPaginator
+    | CustomPaginator
     | AutoPaginator,
     Field(discriminator="type"),
 ]
@@ -176,6 +255,7 @@ PAGINATOR_TYPES = (
     "page_number",
     "offset",
     "cursor",
+    "header_cursor",
     "json_link",
     "header_link",
     "auto",
@@ -295,6 +375,67 @@ class ResolveParam(Model):
     field: str
 
 
+class ResponseAction(Model):
+    """One of dlt's ``response_actions``: when a response matches ``status_code`` and/or
+    contains ``content``, either ignore it (``"ignore"``: the request sequence ends there and the
+    response yields nothing) or call ``action`` (one callable or a list) with it; the callables
+    may change the response. With neither condition, the callables apply to every response."""
+
+    status_code: int | None = Field(default=None, ge=100, le=599)
+    content: str | None = None
+    action: Literal["ignore"] | Callable[..., Any] | tuple[Callable[..., Any], ...]
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _known_action(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            value = tuple(value)
+        fine = (
+            value == "ignore"
+            or callable(value)
+            or (isinstance(value, tuple) and value and all(callable(item) for item in value))
+        )
+        if not fine:
+            shown = repr(value) if isinstance(value, str) else f"a {type(value).__name__}"
+            hint = suggest(value, ("ignore",)) if isinstance(value, str) else ""
+            raise ValueError(
+                f"{shown} is not an action{hint}; allowed: 'ignore', a callable, or a list of "
+                "callables"
+            )
+        return value
+
+    @field_validator("status_code", mode="before")
+    @classmethod
+    def _status_as_int(cls, value: Any) -> Any:
+        # dlt types it int | str but compares it to the int status, so "404" would never
+        # match there; restsync reads the digits as the status the user meant
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+    @model_validator(mode="after")
+    def _applies_somewhere(self) -> ResponseAction:
+        if self.status_code is None and self.content is None and self.action == "ignore":
+            raise ValueError(
+                "action: 'ignore' needs a status_code or content to match, or every response "
+                "would be ignored"
+            )
+        return self
+
+
+#: a response action as a dict, or a bare callable applied to every response
+ResponseActionConfig = ResponseAction | Callable[..., Any]
+
+
+class ProcessingStep(Model):
+    """One of dlt's ``processing_steps``: ``filter`` keeps the records it returns true for,
+    ``map`` replaces each record by what it returns, ``yield_map`` by what it yields. Steps run
+    in order (within one step: filter, map, yield_map) on each page's records, after
+    ``include_from_parent``; a child resource reads its parent's processed records."""
+
+    filter: Callable[..., Any] | None = None
+    map: Callable[..., Any] | None = None
+    yield_map: Callable[..., Any] | None = None
+
+
 class EndpointConfig(Model):
     path: str = ""
     method: HTTPMethod = "GET"
@@ -302,10 +443,21 @@ class EndpointConfig(Model):
         default_factory=dict
     )
     json_body: dict[str, Any] | None = Field(default=None, alias="json")
+    #: a form-encoded (mapping) or raw (string) request body, as requests' ``data``
+    data: dict[str, Any] | str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     data_selector: str | tuple[str, ...] | None = None
     paginator: PaginatorConfig | None = None
     auth: AuthConfig | None = None
+    response_actions: tuple[ResponseActionConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_body(self) -> EndpointConfig:
+        if self.json_body is not None and self.data is not None:
+            raise ValueError(
+                "data: give either json (a JSON body) or data (a form or raw body), not both"
+            )
+        return self
 
     def resolved_params(self) -> dict[str, ResolveParam]:
         return {k: v for k, v in self.params.items() if isinstance(v, ResolveParam)}
@@ -347,6 +499,7 @@ class ResourceConfig(Model):
     include_from_parent: tuple[str, ...] = ()
     selected: bool = True
     max_table_nesting: int | None = Field(default=None, ge=0)
+    processing_steps: tuple[ProcessingStep, ...] = ()
 
     @property
     def table(self) -> str:

@@ -14,8 +14,10 @@ Accepted input is dlt's ``rest_api_source`` dict plus the seeds' looser dialect:
 * ``data_selector`` lists become tuples; an empty selector or ``"$"`` means auto-detect (None);
 * ``{"secret": "NAME"}`` anywhere is replaced by the secret's value (see ``_secrets``).
 
-What restsync cannot honour (live Python objects, ``incremental``, ``processing_steps``,
-``response_actions``) is refused here with a ConfigError that says what to write instead.
+Live Python objects dlt accepts (callables in ``processing_steps`` and ``response_actions``,
+paginator instances, ``client.session``) become plain data or markers in ``_live``; what
+restsync cannot honour (other live objects, ``incremental``) is refused here with a ConfigError
+that says what to write instead.
 The caller's dict is never modified: everything is rebuilt from plain copies.
 
 To support another dialect spelling, rewrite it in the matching ``_normalize_*`` function and
@@ -32,6 +34,7 @@ from pydantic import SecretStr
 
 from restsync._exceptions import ConfigError
 
+from ._live import NOT_LIVE, cookie_header, is_session, live_value, session_parts
 from ._models import AUTH_TYPES
 from ._paths import Path, format_location, is_secret_key, suggest
 from ._secrets import is_secret_reference, resolve_secret
@@ -53,10 +56,6 @@ _AUTH_EXAMPLES = {
 _PAGINATOR_EXAMPLE = '{"type": "page_number", "page_param": "page"}'
 
 _UNSUPPORTED_RESOURCE_KEYS = {
-    "processing_steps": (
-        "restsync does not support processing_steps yet: remove them and filter or transform "
-        "the rows after loading"
-    ),
     "incremental": (
         "restsync does not support incremental loading yet: remove 'incremental' (each run "
         "reads every page; write_disposition 'merge' with a primary_key keeps one row per record)"
@@ -64,10 +63,6 @@ _UNSUPPORTED_RESOURCE_KEYS = {
 }
 _UNSUPPORTED_ENDPOINT_KEYS = {
     "incremental": _UNSUPPORTED_RESOURCE_KEYS["incremental"],
-    "response_actions": (
-        "restsync does not support response_actions yet: remove them (429 and 5xx are retried "
-        "by client.retry)"
-    ),
 }
 
 
@@ -127,7 +122,7 @@ def normalize_tracked(
 
     client = data.get("client")
     if isinstance(client, dict):
-        _normalize_client(client, ("client",), result.origins)
+        _normalize_client(client, ("client",), result.origins, result.secret_values)
 
     defaults = data.pop("resource_defaults", None)
     if defaults is not None and not isinstance(defaults, dict):
@@ -171,6 +166,11 @@ def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found
         return secret
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    live = live_value(value, path)
+    if live is not NOT_LIVE:
+        return live
+    if path == ("client", "session") and is_session(value):
+        return _plain_copy(session_parts(value, path), path, secrets, found)
     raise ConfigError(_live_object_message(value, path), location=format_location(path))
 
 
@@ -230,13 +230,43 @@ def _collect_literal_secrets(value: Any, found: set[str], *, under_secret: bool 
 # --- dialect ----------------------------------------------------------------------------------
 
 
-def _normalize_client(client: dict[str, Any], path: Path, origins: dict[Path, Path]) -> None:
+def _normalize_client(
+    client: dict[str, Any], path: Path, origins: dict[Path, Path], secret_values: set[str]
+) -> None:
+    session = client.pop("session", None)
+    if isinstance(session, dict):
+        _merge_session(client, session, path, origins, secret_values)
     if "auth" in client:
         client["auth"] = _normalize_auth(client["auth"], (*path, "auth"), origins)
     if "paginator" in client:
         client["paginator"] = _normalize_paginator(
             client["paginator"], (*path, "paginator"), origins
         )
+
+
+def _merge_session(
+    client: dict[str, Any],
+    session: dict[str, Any],
+    path: Path,
+    origins: dict[Path, Path],
+    secret_values: set[str],
+) -> None:
+    """A ``client.session``'s parts (see ``_live.session_parts``) under the client's own:
+    the config's headers and auth win, as requests lets a request's own win over its session's."""
+    headers = dict(session.get("headers") or {})
+    cookie = cookie_header(session.get("cookies") or [], client.get("base_url"))
+    if cookie is not None and not any(name.lower() == "cookie" for name in headers):
+        headers["Cookie"] = cookie
+        # a session cookie is as good as a password: keep its values out of every message
+        secret_values.update(value for _, _, value in session["cookies"] if value)
+    own = client.get("headers")
+    if headers and (own is None or isinstance(own, dict)):
+        for name in headers:
+            origins[(*path, "headers", name)] = (*path, "session", "headers")
+        client["headers"] = {**headers, **(own or {})}
+    if session.get("auth") is not None and client.get("auth") is None:
+        client["auth"] = session["auth"]
+        origins[(*path, "auth")] = (*path, "session", "auth")
 
 
 def _normalize_resource(

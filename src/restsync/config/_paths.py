@@ -44,8 +44,11 @@ def parse_location(text: str) -> Path | None:
 
 
 def is_secret_key(key: str | int) -> bool:
-    """Whether a value stored under ``key`` must never be shown."""
-    return isinstance(key, str) and any(part in key.lower() for part in _SECRET_KEY_PARTS)
+    """Whether a value stored under ``key`` must never be shown (an ``..._url`` such as
+    ``access_token_url`` names where a credential is fetched, not the credential)."""
+    if not isinstance(key, str) or key.lower().endswith("_url"):
+        return False
+    return any(part in key.lower() for part in _SECRET_KEY_PARTS)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

@@ -48,12 +48,7 @@ _TYPE_NAMES = {
     "none_required": "null",
 }
 _TYPE_HINTS = {"paginator": PAGINATOR_TYPES, "auth": AUTH_TYPES}
-_UNSUPPORTED_TYPES = {
-    "oauth2_client_credentials": (
-        "restsync does not support OAuth2 yet: fetch a token and use "
-        '{"type": "bearer", "token": {"secret": "access_token"}}'
-    ),
-}
+_UNSUPPORTED_TYPES: dict[str, str] = {}
 _MAX_VALUE_CHARS = 40
 
 

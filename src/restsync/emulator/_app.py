@@ -31,9 +31,17 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 
 from restsync._exceptions import ConfigError
-from restsync.config import ApiKeyAuth, HeaderLinkPaginator, SourceConfig
+from restsync.config import ApiKeyAuth, HeaderLinkPaginator, OAuth2ClientCredentials, SourceConfig
 
 from ._bits import stable_hash
+from ._extras import (
+    TokenServer,
+    form_mismatch,
+    missing_cookie,
+    missing_parent,
+    parsed_form,
+    parsed_json,
+)
 from ._options import EmulatorOptions, EmulatorStats
 from ._pagination import POSITION_PARAM, Page, PageError, encode_position, plan_page, synced_window
 from ._paths import PathSyntaxError, get, put
@@ -92,6 +100,7 @@ class _State:
     fault_rng: random.Random
     jitter_rng: random.Random
     cache: _SliceCache
+    tokens: TokenServer
     attempts: dict[str, int] = field(default_factory=dict)
 
 
@@ -170,6 +179,7 @@ class Emulator:
             fault_rng=random.Random(options.seed),
             jitter_rng=random.Random(f"jitter:{options.seed}"),
             cache=_SliceCache(options.cache_bytes),
+            tokens=TokenServer(self.config, options.token_lifetime),
         )
 
     # --- data -----------------------------------------------------------------------------
@@ -196,10 +206,13 @@ class Emulator:
             return self._make_range(state, route, start, stop)
         parent_route = state.by_name[route.parents[0].resource]
         out: list[dict[str, Any]] = []
+        every = state.options.missing_children_every
         for parent in self._synced(state, parent_route):
             values = [get(parent, ref.field) for ref in route.parents]
             if any(v is None for v in values):
                 continue  # nothing to fill the request with: a client skips such parents
+            if missing_parent(str(values[0]), every):
+                continue  # answered 404: a client that ignores it gets nothing here
             children = self._children(state, route, tuple(str(v) for v in values))
             start, stop = synced_window(route.paginator, params, len(children), state.options)
             out.extend(children[start:stop])
@@ -258,7 +271,7 @@ class Emulator:
                 delay += options.latency_jitter * state.jitter_rng.random()
             if delay > 0:
                 await asyncio.sleep(delay)
-            response = self._respond(state, request, path)
+            response = self._respond(state, request, path, await request.body())
             response.headers.update(getattr(request.state, "rate_headers", {}))
         finally:
             stats.in_flight -= 1
@@ -268,9 +281,11 @@ class Emulator:
             stats.throttled += 1
         return response
 
-    def _respond(self, state: _State, request: Request, path: str) -> Response:
+    def _respond(self, state: _State, request: Request, path: str, body: bytes) -> Response:
         options = state.options
         key = normalise_path(path)
+        if request.method == "POST" and state.tokens.serves(key):
+            return state.tokens.issue(key, parsed_form(body))
         route = state.static.get(key)
         captured: dict[str, str] = {}
         if route is None:
@@ -284,7 +299,10 @@ class Emulator:
             return _error(404, "not_found", f"no endpoint at {path}; this API serves {known}")
 
         broken = state.broken.get(route.path)
-        if broken == "401" or (route.auth_check is not None and not route.auth_check(request)):
+        refusal = self._refusal(state, route, request, body)
+        if refusal is not None:
+            return refusal
+        if broken == "401":
             return _error(
                 401,
                 "unauthorized",
@@ -316,6 +334,8 @@ class Emulator:
             if value is None:
                 return _error(400, "bad_request", f"query parameter '{ref.param}' is required")
             values.append(value)
+        if values and missing_parent(values[0], options.missing_children_every):
+            return _error(404, "not_found", f"no such parent: {values[0]}")
         parent_values = tuple(values)
         total = (
             len(self._children(state, route, parent_values))
@@ -323,7 +343,9 @@ class Emulator:
             else self._total(state, route)
         )
         try:
-            page = plan_page(route.paginator, query, total, options, route.fields)
+            page = plan_page(
+                route.paginator, query, total, options, route.fields, parsed_json(body)
+            )
         except PageError as exc:
             return _error(400, "bad_request", str(exc))
         if broken == "clamped" and 0 < total <= page.start:
@@ -335,6 +357,28 @@ class Emulator:
             records = records[:-1] + b',"oops",null]'  # every page after the first
         body, headers = self._body(route, page, records, request, renamed=broken == "renamed_key")
         return Response(body, 200, headers, media_type=_JSON)
+
+    def _refusal(
+        self, state: _State, route: Route, request: Request, body: bytes
+    ) -> Response | None:
+        """401 for credentials the route does not accept (its auth, an OAuth2 token, the
+        session cookies of the config), 400 for a body that is not the endpoint's ``data``."""
+        refused = route.auth_check is not None and not route.auth_check(request)
+        if isinstance(route.auth, OAuth2ClientCredentials):
+            refused = not state.tokens.accepts(request)
+        if refused:
+            return _error(
+                401,
+                "unauthorized",
+                f"missing or invalid credentials: {auth_hint(route.auth)}",
+                challenge(route.auth),
+            )
+        cookie = missing_cookie(self.config, request)
+        if cookie is not None:
+            return _error(401, "unauthorized", f"the session cookie '{cookie}' is missing")
+        kind = request.headers.get("content-type", "")
+        wrong_body = form_mismatch(route.resource.endpoint.data, body, kind)
+        return None if wrong_body is None else _error(400, "bad_request", wrong_body)
 
     def _fault(self, options: EmulatorOptions, status: int) -> Response:
         self.stats.faults += 1
@@ -368,7 +412,7 @@ class Emulator:
     ) -> tuple[bytes, dict[str, str]]:
         placement = route.placement.renamed() if renamed else route.placement
         values = list(page.values)
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = dict(page.headers)
         if route.fields.next_url is not None or isinstance(route.paginator, HeaderLinkPaginator):
             url = None
             if page.next_position is not None:

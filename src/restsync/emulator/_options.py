@@ -86,6 +86,10 @@ class EmulatorOptions:
     broken: Mapping[str, BrokenMode] = field(default_factory=dict)
     envelopes: Mapping[str, str] = field(default_factory=dict)
     cache_bytes: int = 32 * 1024 * 1024
+    #: seconds an OAuth2 token the emulator hands out stays valid (its ``expires_in``)
+    token_lifetime: float = 3600.0
+    #: a child resource has no records for every n-th integer parent id and answers 404
+    missing_children_every: int = 0
     shape: RecordShape = "flat"
     huge_integers: bool = False
 
@@ -103,6 +107,13 @@ class EmulatorOptions:
             ("generation", self.generation, self.generation >= 0, "an integer >= 0"),
             ("first_page", self.first_page, self.first_page >= 0, "an integer >= 0"),
             ("cache_bytes", self.cache_bytes, self.cache_bytes >= 0, "bytes >= 0"),
+            ("token_lifetime", self.token_lifetime, self.token_lifetime >= 0, "seconds >= 0"),
+            (
+                "missing_children_every",
+                self.missing_children_every,
+                self.missing_children_every >= 0,
+                "an integer >= 0 (0: every parent has children)",
+            ),
             (
                 "fault_statuses",
                 self.fault_statuses,

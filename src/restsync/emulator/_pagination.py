@@ -21,6 +21,7 @@ from typing import Any
 
 from restsync.config import (
     CursorPaginator,
+    HeaderCursorPaginator,
     HeaderLinkPaginator,
     JsonLinkPaginator,
     OffsetPaginator,
@@ -50,6 +51,7 @@ class Page:
     stop: int
     values: list[tuple[tuple[str, ...], Any]] = field(default_factory=list)
     next_position: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def encode_position(position: int) -> str:
@@ -89,9 +91,11 @@ def plan_page(
     total: int,
     options: EmulatorOptions,
     fields: BodyFields,
+    body: Any = None,
 ) -> Page:
     """Answer one request of an endpoint with ``total`` records; ``fields`` says where the
-    body carries totals and cursors."""
+    body carries totals and cursors; ``body`` is the request's JSON body (a cursor may be
+    sent there)."""
     if isinstance(paginator, PageNumberPaginator):
         return _page_number(paginator, query, total, options, fields)
     if isinstance(paginator, OffsetPaginator):
@@ -100,18 +104,43 @@ def plan_page(
         page = Page(min(start, total), min(start + limit, total))
         _add_range_values(page, fields, total, more=start + limit < total)
         return page
-    if isinstance(paginator, CursorPaginator | JsonLinkPaginator | HeaderLinkPaginator):
-        param = paginator.cursor_param if isinstance(paginator, CursorPaginator) else None
-        token = query.get(param or POSITION_PARAM)
+    if isinstance(
+        paginator,
+        CursorPaginator | HeaderCursorPaginator | JsonLinkPaginator | HeaderLinkPaginator,
+    ):
+        token = _cursor_sent(paginator, query, body)
         start = decode_position(token) if token else 0
         limit = _int_param(query, LIMIT_PARAM, options.page_size, least=1)
         stop = min(start + limit, total)
         page = Page(min(start, total), stop, next_position=stop if stop < total else None)
+        nxt = page.next_position
         if fields.cursor:
-            nxt = page.next_position
             page.values.append((fields.cursor, None if nxt is None else encode_position(nxt)))
+        if fields.has_more:
+            page.values.append((fields.has_more, nxt is not None))
+        if isinstance(paginator, HeaderCursorPaginator) and nxt is not None:
+            page.headers[paginator.cursor_key] = encode_position(nxt)
         return page
     return Page(0, total)  # single_page, auto, or no paginator
+
+
+def _cursor_sent(
+    paginator: CursorPaginator | HeaderCursorPaginator | JsonLinkPaginator | HeaderLinkPaginator,
+    query: Mapping[str, str],
+    body: Any,
+) -> str | None:
+    """The cursor (or next-link position) the client sent: in the query, or for a cursor
+    sent in the body at ``cursor_body_path``."""
+    if isinstance(paginator, CursorPaginator) and paginator.cursor_body_path is not None:
+        node = body
+        for key in paginator.cursor_body_path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        return node if isinstance(node, str) else None
+    if isinstance(paginator, CursorPaginator):
+        return query.get(paginator.query_param or "cursor")
+    if isinstance(paginator, HeaderCursorPaginator):
+        return query.get(paginator.cursor_param)
+    return query.get(POSITION_PARAM)
 
 
 def _page_number(

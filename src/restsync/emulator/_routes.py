@@ -26,6 +26,7 @@ from restsync.config import (
     CursorPaginator,
     HttpBasicAuth,
     JsonLinkPaginator,
+    OAuth2ClientCredentials,
     OffsetPaginator,
     PageNumberPaginator,
     PaginatorConfig,
@@ -203,7 +204,11 @@ def _body_fields(
             has_more = key_path(paginator.has_more_path, location=f"{loc}.has_more_path")
         return BodyFields(total=total, has_more=has_more)
     if isinstance(paginator, CursorPaginator):
-        return BodyFields(cursor=key_path(paginator.cursor_path, location=f"{loc}.cursor_path"))
+        cursor = key_path(paginator.cursor_path, location=f"{loc}.cursor_path")
+        has_more = None
+        if paginator.has_more_path:
+            has_more = key_path(paginator.has_more_path, location=f"{loc}.has_more_path")
+        return BodyFields(cursor=cursor, has_more=has_more)
     if isinstance(paginator, JsonLinkPaginator):
         return BodyFields(
             next_url=key_path(paginator.next_url_path, location=f"{loc}.next_url_path")
@@ -289,12 +294,14 @@ def auth_checker(auth: AuthConfig | None) -> AuthCheck | None:
             return hmac.compare_digest(decoded, pair)
 
         return check_basic
+    if isinstance(auth, OAuth2ClientCredentials):
+        return None  # the token server checks its own tokens (see _extras.TokenServer)
     raise AssertionError(f"unhandled auth type {type(auth).__name__}")
 
 
 def challenge(auth: AuthConfig | None) -> Mapping[str, str]:
     """The ``WWW-Authenticate`` header a 401 carries for this kind of auth."""
-    if isinstance(auth, BearerAuth):
+    if isinstance(auth, BearerAuth | OAuth2ClientCredentials):
         return {"WWW-Authenticate": 'Bearer realm="restsync-emulator"'}
     if isinstance(auth, HttpBasicAuth):
         return {"WWW-Authenticate": 'Basic realm="restsync-emulator"'}
@@ -308,6 +315,8 @@ def auth_hint(auth: AuthConfig | None) -> str:
         return f"send the API key in the '{auth.name}' {where[auth.location]}"
     if isinstance(auth, BearerAuth):
         return "send 'Authorization: Bearer <token>'"
+    if isinstance(auth, OAuth2ClientCredentials):
+        return f"send 'Authorization: Bearer <token>' with a token from {auth.access_token_url}"
     return "send HTTP basic credentials"
 
 

@@ -36,6 +36,8 @@ class FetchedPage:
     records: Any
     identity: tuple[int, bytes, bytes] | None = None
     prepared: bool = False
+    #: a response action ignored the response: the sequence ends before this page
+    ignored: bool = False
 
 
 Fetch = Callable[[PageRequest], Awaitable[FetchedPage]]
@@ -95,7 +97,10 @@ class _RepeatGuard:
         return outcome
 
     def check_request(self, request: PageRequest) -> None:
-        key = (request.url, orjson.dumps(dict(request.params), option=orjson.OPT_SORT_KEYS))
+        sent = {"params": dict(request.params), "json": request.json}
+        # a cursor may travel in the body: the body is part of what makes a request new
+        body = orjson.dumps(sent, option=orjson.OPT_SORT_KEYS) + (request.content or b"")
+        key = (request.url, body)
         if key in self._requests:
             raise PaginationLoop(
                 f"the response to page {request.index} points back at a page already fetched "
@@ -113,13 +118,32 @@ async def run_sequential(
     pages = 0
     while request is not None:
         guard.check_request(request)
-        fetched = guard.admit(await fetch(request))
+        outcome = await fetch(request)
+        if outcome.ignored:
+            break
+        fetched = guard.admit(outcome)
         if fetched is None:
             break
         await emit(fetched)
         pages += 1
         request = paginator.next(fetched.page)
     return pages
+
+
+def _ends(
+    paginator: PredictablePaginator, index: int, fetched: FetchedPage, window: AdaptiveWindow
+) -> list[int | None]:
+    """Where the sequence ends as far as page ``index`` tells: a page ignored by a response
+    action ends it before itself (dlt's client stops paginating there); otherwise the
+    paginator says (a total, a maximum, a last page)."""
+    if fetched.ignored:
+        return [index - 1]
+    ends = [paginator.last_index(fetched.page)]
+    if paginator.is_last(fetched.page):
+        ends.append(index)
+    else:
+        window.on_success()
+    return ends
 
 
 async def run_windowed(
@@ -156,12 +180,7 @@ async def run_windowed(
         done[index] = outcome
         if isinstance(outcome, BaseException):
             return
-        candidates = [end, paginator.last_index(outcome.page)]
-        if paginator.is_last(outcome.page):
-            candidates.append(index)
-        else:
-            window.on_success()
-        known = [c for c in candidates if c is not None]
+        known = [c for c in (end, *_ends(paginator, index, outcome, window)) if c is not None]
         end = min(known) if known else None
 
     for fetched in prefetched:

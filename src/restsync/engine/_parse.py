@@ -140,8 +140,16 @@ def parse_page(
         headers=response.headers,
         url=str(response.request.url),
         record_count=len(records),
+        status=response.status_code,
+        content=response.content,
+        records=tuple(records) if resource.keeps_records else (),
     )
-    return FetchedPage(page, records, identify(records))
+    identity = identify(records)
+    # the paginator counts (and the loop guard compares) the records the API sent; the
+    # processing steps decide what is handed on
+    if resource.steps is not None:
+        records = resource.steps(records)
+    return FetchedPage(page, records, identity)
 
 
 def _check_objects(resource: ResourceRun, records: list[Any], url: str, secrets: list[str]) -> None:

@@ -8,8 +8,9 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Literal
 
-from restsync.config import ResourceConfig, SourceConfig
-from restsync.http import AdaptiveWindow
+from restsync.config import CustomPaginator, ResourceConfig, SourceConfig
+from restsync.http import AdaptiveWindow, response_reactor
+from restsync.process import compile_steps
 from restsync.select import Selector, compile_selector
 
 from ._bridge import Batch, End
@@ -45,6 +46,10 @@ class ResourceRun:
         self.name = config.name
         self.paginator_config = config.endpoint.paginator or source.client.paginator
         self.selector: Selector | None = compile_selector(config.endpoint.data_selector)
+        self.steps = compile_steps(config.processing_steps)
+        self.react = response_reactor(config.endpoint.response_actions)
+        #: a live paginator reads each page's records (``update_state(response, data)``)
+        self.keeps_records = isinstance(self.paginator_config, CustomPaginator)
         self.stats = ResourceStats()
         limits = source.client.limits
         self.window = AdaptiveWindow(initial=limits.page_window, maximum=limits.page_window)

@@ -20,10 +20,13 @@ import httpx
 
 from restsync import _memory
 from restsync._exceptions import ResponseError
+from restsync.config import CustomPaginator, EndpointConfig
 from restsync.config import PageNumberPaginator as PageNumberConfig
-from restsync.http import HttpClient, RequestSpec, redact_text, redact_url
+from restsync.http import HttpClient, RequestSpec, ResponseIgnored, redact_text, redact_url
 from restsync.paginate import (
     AutoPaginator,
+    FirstRequest,
+    Page,
     PageNumberPaginator,
     PageRequest,
     PaginationError,
@@ -33,6 +36,8 @@ from restsync.paginate import (
 
 from ._bridge import Batch
 from ._pages import (
+    Emit,
+    Fetch,
     FetchedPage,
     PaginationLoop,
     detect_base_page,
@@ -69,6 +74,35 @@ def _prepared(fetched: FetchedPage, prepare: Prepare) -> FetchedPage:
 
 def _as_is(records: Batch) -> Batch:
     return records
+
+
+def _request_spec(
+    endpoint: EndpointConfig,
+    request: PageRequest,
+    url: str,
+    query: Mapping[str, Any],
+    *,
+    priority: int,
+) -> RequestSpec:
+    """What to send for ``request``: the endpoint's request with the paginator's changes, or
+    the whole request a live paginator describes."""
+    if request.method is not None:
+        return RequestSpec(
+            method=request.method,
+            url=request.url or url,
+            headers=request.headers,
+            content=request.content,
+            priority=priority,
+        )
+    return RequestSpec(
+        method=endpoint.method,
+        url=request.url or url,
+        params=None if request.url else {**query, **request.params},
+        json=request.json if request.json is not None else endpoint.json_body,
+        data=endpoint.data,
+        headers=endpoint.headers or None,
+        priority=priority,
+    )
 
 
 class Sequences:
@@ -109,19 +143,20 @@ class Sequences:
         # first page (which may decide how all are prepared) went through in order
         early = resource.queue is not None and not resource.children and prepare is not _as_is
         decode = self._decode.get(resource.name) if early and not extra else None
+        if resource.steps is not None:
+            decode = None  # the steps need the records as Python values
         emitted = 0  # pages of this sequence handed on
 
         async def fetch(request: PageRequest) -> FetchedPage:
-            spec = RequestSpec(
-                method=endpoint.method,
-                url=request.url or url,
-                params=None if request.url else {**query, **request.params},
-                json=endpoint.json_body,
-                headers=endpoint.headers or None,
-                # the pages needed soonest get the free slots first (see http.Slots)
-                priority=request.index - emitted,
-            )
-            response = await self._http.send(spec, resource=resource.name, auth=endpoint.auth)
+            # the pages needed soonest get the free slots first (see http.Slots)
+            spec = _request_spec(endpoint, request, url, query, priority=request.index - emitted)
+            try:
+                response = await self._http.send(
+                    spec, resource=resource.name, auth=endpoint.auth, react=resource.react
+                )
+            except ResponseIgnored as exc:
+                self._note(resource, f"a response action ignored an HTTP {exc.status} answer")
+                return FetchedPage(Page(request, None, {}, spec.url, 0), [], ignored=True)
             if decode is not None and resource.stats.pages:
                 decoded = await self._decoded(resource, request, response, decode)
                 if decoded is not None:
@@ -151,27 +186,8 @@ class Sequences:
                     await resource.queue.put(ready)
             self._event(ProgressEvent(resource.name, "page", stats.pages, stats.records))
 
-        warn = functools.partial(self._warn, resource)
-        config = resource.paginator_config
         try:
-            if isinstance(config, PageNumberConfig) and config.base_page is None:
-                probe = PageNumberPaginator(config, base_page=0)
-                base, prefetched, how = await detect_base_page(probe, fetch)
-                self._note(resource, f"the first page number is not configured: {how}")
-                paginator = build_paginator(config, base_page=base)
-                assert isinstance(paginator, PredictablePaginator)
-                await run_windowed(
-                    paginator, fetch, emit, resource.window, warn=warn, prefetched=prefetched
-                )
-                return
-            paginator = build_paginator(config)
-            if isinstance(paginator, PredictablePaginator):
-                await run_windowed(paginator, fetch, emit, resource.window, warn=warn)
-            else:
-                await run_sequential(paginator, fetch, emit, warn=warn)
-                if isinstance(paginator, AutoPaginator) and paginator.chosen is not None:
-                    chosen = paginator.chosen.name
-                    self._note(resource, f"no paginator configured; detected '{chosen}'")
+            await self._paginate(resource, url, query, fetch, emit)
         except (PaginationLoop, PaginationError) as exc:
             raise ResponseError(
                 redact_text(str(exc), self._secrets),
@@ -179,6 +195,48 @@ class Sequences:
                 url=redact_url(url, self._secrets),
                 hint="check endpoint.paginator against the API's documentation",
             ) from exc
+
+    async def _paginate(
+        self,
+        resource: ResourceRun,
+        url: str,
+        query: Mapping[str, Any],
+        fetch: Fetch,
+        emit: Emit,
+    ) -> None:
+        """Build the sequence's paginator and run it: a window of pages when its requests are
+        predictable, else one page after another."""
+        config = resource.paginator_config
+        endpoint = resource.config.endpoint
+        warn = functools.partial(self._warn, resource)
+        if isinstance(config, PageNumberConfig) and config.base_page is None:
+            probe = PageNumberPaginator(config, base_page=0)
+            base, prefetched, how = await detect_base_page(probe, fetch)
+            self._note(resource, f"the first page number is not configured: {how}")
+            paginator = build_paginator(config, base_page=base)
+            assert isinstance(paginator, PredictablePaginator)
+            await run_windowed(
+                paginator, fetch, emit, resource.window, warn=warn, prefetched=prefetched
+            )
+            return
+        first = FirstRequest(
+            method=endpoint.method,
+            url=url,
+            params=query,
+            json=endpoint.json_body,
+            data=endpoint.data,
+            headers=endpoint.headers,
+        )
+        paginator = build_paginator(config, first=first)
+        if isinstance(config, CustomPaginator):
+            self._note(resource, f"paginator {config.class_name} runs sequentially")
+        if isinstance(paginator, PredictablePaginator):
+            await run_windowed(paginator, fetch, emit, resource.window, warn=warn)
+        else:
+            await run_sequential(paginator, fetch, emit, warn=warn)
+            if isinstance(paginator, AutoPaginator) and paginator.chosen is not None:
+                chosen = paginator.chosen.name
+                self._note(resource, f"no paginator configured; detected '{chosen}'")
 
     def _warn(self, resource: ResourceRun, message: str) -> None:
         log.warning("resource '%s': %s", resource.name, message)

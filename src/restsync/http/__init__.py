@@ -8,7 +8,15 @@ AIMD window the engine uses for pages in flight per resource.
 
 from __future__ import annotations
 
-from ._auth import ApiKeyFlow, BasicFlow, BearerFlow, build_auth, describe_auth
+from ._actions import ResponseIgnored, response_reactor
+from ._auth import (
+    ApiKeyFlow,
+    BasicFlow,
+    BearerFlow,
+    OAuth2ClientCredentialsFlow,
+    build_auth,
+    describe_auth,
+)
 from ._budget import RateBudget, rate_budget, rate_limit_reset
 from ._client import HttpClient, HttpEvent, HttpStats, RequestSpec
 from ._redact import (
@@ -33,9 +41,11 @@ __all__ = [
     "HttpClient",
     "HttpEvent",
     "HttpStats",
+    "OAuth2ClientCredentialsFlow",
     "RateBudget",
     "RedactedError",
     "RequestSpec",
+    "ResponseIgnored",
     "backoff",
     "build_auth",
     "describe_auth",
@@ -46,6 +56,7 @@ __all__ = [
     "redact_text",
     "redact_url",
     "redacted_logs",
+    "response_reactor",
     "retry_after",
     "secret_values",
 ]

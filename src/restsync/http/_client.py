@@ -30,7 +30,8 @@ import httpx
 from restsync._exceptions import APIError
 from restsync.config import AuthConfig, ClientConfig
 
-from ._auth import build_auth, describe_auth
+from ._actions import Reactor
+from ._auth import TokenRequestFailed, build_auth, describe_auth, form_fields, token_refused
 from ._budget import rate_budget, rate_limit_reset
 from ._errors import exhausted, fatal, refused_origin, unreachable, unsendable, wait_too_long
 from ._origins import CredentialScope, origin_of, show_origin, without_secrets
@@ -56,6 +57,9 @@ class RequestSpec:
     url: str
     params: Mapping[str, Any] | None = None
     json: Any = None
+    #: a form (mapping, encoded as requests encodes it) or raw (str) body; or ``content``
+    data: Mapping[str, Any] | str | None = None
+    content: bytes | None = None
     headers: Mapping[str, str] | None = None
     priority: int = 0  # lower is let in first when requests wait for a slot (see ``Slots``)
 
@@ -90,11 +94,17 @@ class HttpStats:
 
 
 def _build(client: httpx.AsyncClient, request: RequestSpec) -> httpx.Request:
+    data = request.data
+    content = request.content
+    if isinstance(data, str):
+        content, data = data.encode("utf-8"), None
     return client.build_request(
         request.method,
         request.url,
         params=dict(request.params) if request.params else None,
         json=request.json,
+        data=form_fields(dict(data)) if data is not None else None,
+        content=content,
         headers=dict(request.headers) if request.headers else None,
     )
 
@@ -167,6 +177,10 @@ def paced_status(response: httpx.Response) -> bool:
     )
 
 
+#: failures of an attempt that leave no answer to judge (see ``HttpClient._without_answer``)
+_NO_ANSWER: tuple[type[Exception], ...] = (*RETRIABLE_TRANSPORT_ERRORS, TokenRequestFailed)
+
+
 class HttpClient:
     """Sends the engine's requests politely; use as ``async with HttpClient(config) as http``.
 
@@ -195,6 +209,7 @@ class HttpClient:
         self._secrets = sorted({*secret_values(config), *secrets}, key=lambda v: (-len(v), v))
         self._scope = CredentialScope.of(config)
         self._client_auth = build_auth(config.auth)
+        self._auths: dict[int, httpx.Auth | None] = {}
         self._told_foreign: set[str] = set()
         self._client: httpx.AsyncClient | None = None
         self.stats = HttpStats()
@@ -229,7 +244,12 @@ class HttpClient:
     # --- the one public operation -----------------------------------------------------------
 
     async def send(
-        self, request: RequestSpec, *, resource: str, auth: AuthConfig | None = None
+        self,
+        request: RequestSpec,
+        *,
+        resource: str,
+        auth: AuthConfig | None = None,
+        react: Reactor | None = None,
     ) -> httpx.Response:
         """Send one logical request with retries; return the 2xx response, body read.
 
@@ -238,6 +258,8 @@ class HttpClient:
         retrying cannot fix (401, 403, 404, other 4xx, statuses outside ``retry.statuses``).
         ``auth`` replaces the client's auth for this request (an endpoint's own auth).
         Redirects are followed; credentials go only where ``CredentialScope`` allows.
+        ``react`` (the endpoint's response actions) sees every answer first: it may change
+        it, or raise ``ResponseIgnored``, which ends here.
         """
         client = self._client
         if client is None:
@@ -246,7 +268,7 @@ class HttpClient:
         if auth is not None:
             secrets = [*secrets, *secret_values(self._config.model_copy(update={"auth": auth}))]
         try:
-            return await self._send(client, request, resource, auth, secrets)
+            return await self._send(client, request, resource, auth, secrets, react)
         except APIError as exc:
             redact_error(exc, secrets)
             raise
@@ -258,9 +280,10 @@ class HttpClient:
         resource: str,
         auth: AuthConfig | None,
         secrets: list[str],
+        react: Reactor | None,
     ) -> httpx.Response:
         retry = self._config.retry
-        credentials = build_auth(auth) if auth is not None else self._client_auth
+        credentials = self._auth_for(auth) if auth is not None else self._client_auth
         attempt = 0
         paced_waits = 0
         while True:
@@ -271,13 +294,15 @@ class HttpClient:
                 response, host, trusted = await self._exchange(
                     client, http_request, credentials, request.priority, resource, secrets
                 )
-            except RETRIABLE_TRANSPORT_ERRORS as exc:
-                self._emit("request", resource, None, 0.0)
-                if attempt >= retry.max_retries:
-                    raise unreachable(exc, attempt, resource, url, secrets) from exc
+            except _NO_ANSWER as exc:
+                failed, status, retriable = self._without_answer(
+                    exc, attempt, resource, url, secrets, auth
+                )
+                if not retriable or attempt >= retry.max_retries:
+                    raise failed from exc
                 attempt += 1
                 wait = backoff(retry, attempt)
-                self._retry_event(resource, None, wait)
+                self._retry_event(resource, status, wait)
                 await asyncio.sleep(wait)
                 continue
             except httpx.HTTPError as exc:
@@ -285,6 +310,8 @@ class HttpClient:
 
             self._emit("request", resource, response.status_code, 0.0)
             self._observe(host, resource, response)
+            if react is not None:
+                response = react(response)
             url = redact_url(response.request.url, secrets)
             if response.is_success:
                 host.note_answered()
@@ -372,6 +399,33 @@ class HttpClient:
                 origin,
                 self._scope.describe(),
             )
+
+    def _auth_for(self, auth: AuthConfig) -> httpx.Auth | None:
+        """The flow of an endpoint's own auth, built once per client so that a token it
+        fetches (OAuth2) serves every request of the endpoint."""
+        key = id(auth)
+        if key not in self._auths:
+            self._auths[key] = build_auth(auth)
+        return self._auths[key]
+
+    def _without_answer(
+        self,
+        exc: Exception,
+        attempt: int,
+        resource: str,
+        url: str,
+        secrets: list[str],
+        auth: AuthConfig | None,
+    ) -> tuple[APIError, int | None, bool]:
+        """An attempt that got no answer to judge: a transport error (retriable) or a failed
+        OAuth2 token request (retriable when its status is one of ``retry.statuses``).
+        Returns the error to give up with, the status to report and whether to retry."""
+        if isinstance(exc, TokenRequestFailed):
+            hint = self._auth_hint(auth)
+            failed = token_refused(exc, attempt, resource, redact_url(exc.url, secrets), hint)
+            return failed, exc.status, exc.status in self._config.retry.statuses
+        self._emit("request", resource, None, 0.0)
+        return unreachable(exc, attempt, resource, url, secrets), None, True
 
     def _auth_hint(self, auth: AuthConfig | None) -> str:
         if auth is not None:

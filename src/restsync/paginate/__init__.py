@@ -9,10 +9,12 @@ from restsync import config as cfg
 
 from ._auto import AutoPaginator, detect_paginator
 from ._base import Page, PageRequest, Paginator, PredictablePaginator
+from ._live import FirstRequest, LivePaginator
 from ._path import value_at
 from ._range import OffsetPaginator, PageNumberPaginator, PaginationError, RangePaginator
 from ._sequential import (
     CursorPaginator,
+    HeaderCursorPaginator,
     HeaderLinkPaginator,
     JsonLinkPaginator,
     SinglePagePaginator,
@@ -22,8 +24,11 @@ from ._sequential import (
 __all__ = [
     "AutoPaginator",
     "CursorPaginator",
+    "FirstRequest",
+    "HeaderCursorPaginator",
     "HeaderLinkPaginator",
     "JsonLinkPaginator",
+    "LivePaginator",
     "OffsetPaginator",
     "Page",
     "PageNumberPaginator",
@@ -41,10 +46,15 @@ __all__ = [
 
 
 def build_paginator(
-    config: cfg.PaginatorConfig | None, *, base_page: int | None = None
+    config: cfg.PaginatorConfig | None,
+    *,
+    base_page: int | None = None,
+    first: FirstRequest | None = None,
 ) -> Paginator:
     """A fresh paginator for one request sequence. ``base_page`` is the first page number of a
-    ``page_number`` paginator whose config does not say it (the engine detects it)."""
+    ``page_number`` paginator whose config does not say it (the engine detects it); ``first``
+    is the sequence's first request, which a cursor sent in the body and a live paginator
+    build on."""
     match config:
         case None | cfg.AutoPaginator():
             return AutoPaginator()
@@ -58,7 +68,13 @@ def build_paginator(
         case cfg.OffsetPaginator():
             return OffsetPaginator(config)
         case cfg.CursorPaginator():
-            return CursorPaginator(config)
+            return CursorPaginator(config, body=first.json if first is not None else None)
+        case cfg.HeaderCursorPaginator():
+            return HeaderCursorPaginator(config)
+        case cfg.CustomPaginator():
+            if first is None:
+                raise ValueError("a live paginator needs the sequence's first request")
+            return LivePaginator(config.instance, first)
         case cfg.JsonLinkPaginator():
             return JsonLinkPaginator(config)
         case cfg.HeaderLinkPaginator():

@@ -17,7 +17,7 @@ paginator: subclass ``Paginator`` (or ``RangePaginator``), then register it in `
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -25,23 +25,35 @@ from typing import Any, ClassVar
 @dataclass(frozen=True)
 class PageRequest:
     """What to send for one page. ``params`` are set over the endpoint's own query params;
-    ``url`` (link paginators) replaces the endpoint URL and its query entirely."""
+    ``url`` (link paginators) replaces the endpoint URL and its query entirely; ``json``, when
+    set, is the JSON body sent instead of the endpoint's (a cursor in the body).
+
+    A paginator that rewrites whole requests (``LivePaginator``) sets ``method``: then
+    ``url`` (query included), ``headers`` and ``content`` are the whole request."""
 
     index: int
     params: Mapping[str, Any] = field(default_factory=dict)
     url: str | None = None
+    json: Any = None
+    method: str | None = None
+    headers: Mapping[str, str] | None = None
+    content: bytes | None = None
 
 
 @dataclass(frozen=True)
 class Page:
     """A fetched page as paginators see it: the parsed body, the headers, the final URL and how
-    many records the selector found in it."""
+    many records the selector found in it; ``status`` and ``content`` (the raw body) and, for
+    paginators that ask (``wants_records``), the selected ``records`` themselves."""
 
     request: PageRequest
     document: Any
     headers: Mapping[str, str]
     url: str
     record_count: int
+    status: int = 200
+    content: bytes = b""
+    records: Sequence[Any] = ()
 
 
 class Paginator(ABC):
@@ -51,6 +63,8 @@ class Paginator(ABC):
     predictable: ClassVar[bool] = False
     #: short description used in progress output and errors
     name: ClassVar[str] = "paginator"
+    #: whether ``next`` reads ``Page.records`` (the engine fills them only then)
+    wants_records: ClassVar[bool] = False
 
     @abstractmethod
     def first(self) -> PageRequest:

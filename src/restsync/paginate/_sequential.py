@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urljoin
 
 from restsync.config import CursorPaginator as CursorConfig
+from restsync.config import HeaderCursorPaginator as HeaderCursorConfig
 from restsync.config import HeaderLinkPaginator as HeaderLinkConfig
 from restsync.config import JsonLinkPaginator as JsonLinkConfig
 
 from ._base import Page, PageRequest, Paginator
 from ._path import value_at
+from ._range import PaginationError
 
 _LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
 _REL = re.compile(r"""rel\s*=\s*"?([^";,]+)"?""")
@@ -38,20 +43,76 @@ class SinglePagePaginator(Paginator):
 
 
 class CursorPaginator(Paginator):
-    """Sends the cursor found at ``cursor_path`` as ``cursor_param``; an absent or empty cursor
-    ends the sequence."""
+    """Sends the cursor found at ``cursor_path`` as the query parameter ``cursor_param``, or at
+    ``cursor_body_path`` in a copy of the endpoint's JSON body. As dlt's
+    ``JSONResponseCursorPaginator``: an absent or empty cursor ends the sequence, and so do an
+    empty page (when ``stop_after_empty_page``) and a false ``has_more_path``."""
 
     name = "cursor"
 
-    def __init__(self, config: CursorConfig) -> None:
+    def __init__(self, config: CursorConfig, *, body: Mapping[str, Any] | None = None) -> None:
+        self.config = config
+        self._body = body
+
+    def first(self) -> PageRequest:
+        return PageRequest(index=0)
+
+    def next(self, page: Page) -> PageRequest | None:
+        config = self.config
+        cursor = value_at(page.document, config.cursor_path)
+        if not cursor:
+            return None
+        if config.stop_after_empty_page and page.record_count == 0:
+            return None
+        if config.has_more_path is not None and not _has_more(page, config.has_more_path):
+            return None
+        index = page.request.index + 1
+        if config.cursor_body_path is not None:
+            body = copy.deepcopy(dict(self._body or {}))
+            _set_path(body, config.cursor_body_path.split("."), cursor)
+            return PageRequest(index=index, json=body)
+        assert config.query_param is not None
+        return PageRequest(index=index, params={config.query_param: cursor})
+
+
+def _has_more(page: Page, path: str) -> bool:
+    value = value_at(page.document, path)
+    if isinstance(value, str):
+        value = {"true": True, "false": False}.get(value.strip().lower(), value)
+    if not isinstance(value, bool):
+        raise PaginationError(
+            f"has_more_path '{path}' holds {value!r} in the response, not a boolean"
+        )
+    return value
+
+
+def _set_path(body: dict[str, Any], keys: list[str], value: Any) -> None:
+    """``value`` at the dotted ``keys`` of ``body``, making the mappings on the way (as dlt's
+    ``jsonpath.set_value_at_path``)."""
+    node = body
+    for key in keys[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = node[key] = {}
+        node = child
+    node[keys[-1]] = value
+
+
+class HeaderCursorPaginator(Paginator):
+    """Sends the cursor found in the response header ``cursor_key`` as the query parameter
+    ``cursor_param``; no such header ends the sequence (dlt's ``HeaderCursorPaginator``)."""
+
+    name = "header_cursor"
+
+    def __init__(self, config: HeaderCursorConfig) -> None:
         self.config = config
 
     def first(self) -> PageRequest:
         return PageRequest(index=0)
 
     def next(self, page: Page) -> PageRequest | None:
-        cursor = value_at(page.document, self.config.cursor_path)
-        if cursor in (None, "") or page.record_count == 0:
+        cursor = page.headers.get(self.config.cursor_key)
+        if cursor is None:
             return None
         return PageRequest(index=page.request.index + 1, params={self.config.cursor_param: cursor})
 
