@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
-from . import WORKLOADS, BenchError, run_workloads
+from restsync.emulator import RECORD_SHAPES
+
+from . import FULL, QUICK, WORKLOADS, BenchError, run_workloads
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="restsync vs dlt's rest_api_source against the emulator (issue 3).",
+        description="restsync vs dlt's rest_api_source against the emulator (issues 3, 9).",
     )
     parser.add_argument(
         "--workloads",
@@ -22,6 +25,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool (medians reported)")
     parser.add_argument(
         "--quick", action="store_true", help="smaller sizes, dlt measured once (a few minutes)"
+    )
+    parser.add_argument(
+        "--dlt-repeat", type=int, default=None, help="runs per dlt variant (default: --repeat)"
+    )
+    parser.add_argument(
+        "--shape",
+        choices=RECORD_SHAPES,
+        default=FULL.shape,
+        help="the emulators' records: realistic (lists, nested objects, mixed types) or flat",
     )
     parser.add_argument(
         "--out", default="bench/results/latest.json", help="where to write the JSON results"
@@ -35,11 +47,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", default=None, help="folder for DuckDB files (default: temp)")
     args = parser.parse_args(argv)
     workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
+    sizes = replace(QUICK if args.quick else FULL, shape=args.shape)
+    if args.dlt_repeat is not None:
+        sizes = replace(sizes, dlt_repeat=args.dlt_repeat)
     try:
         report = run_workloads(
             workloads,
             repeat=args.repeat,
             quick=args.quick,
+            sizes=sizes,
             isolate=not args.in_process,
             out=args.out,
             workdir=args.workdir,

@@ -17,7 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ._workloads import Metric, WorkloadResult
+from ._context import Metric, WorkloadResult
 
 SCHEMA_VERSION = 1
 REPO = Path(__file__).resolve().parents[1]
@@ -155,6 +155,17 @@ def print_results(
     for result in results:
         console.print(f"[bold]{result.name}[/]: {result.description}", highlight=False)
     console.print(results_table(results, title=title))
+    for result in results:
+        shown: set[str] = set()
+        for run in result.runs:
+            diff = run.get("digest_diff")
+            if diff and run["variant"] not in shown:
+                shown.add(run["variant"])
+                console.print(
+                    f"[red]differs from dlt[/] {result.name} {run['variant']} "
+                    f"#{run['repeat'] + 1}: {'; '.join(diff)}",
+                    highlight=False,
+                )
     for failure in report["failures"]:
         first = failure.strip().splitlines()[0] if failure.strip() else failure
         console.print(f"[red]failed run[/] {first[:300]}", highlight=False)

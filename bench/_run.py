@@ -28,7 +28,7 @@ from ._workloads import (
 )
 
 # dlt must neither phone home nor chat: set before any pipeline exists (children inherit it)
-_ENVIRONMENT = {"RUNTIME__DLTHUB_TELEMETRY": "false", "RUNTIME__LOG_LEVEL": "WARNING"}
+_ENVIRONMENT = {"RUNTIME__DLTHUB_TELEMETRY": "false", "RUNTIME__LOG_LEVEL": "ERROR"}
 
 
 def _now() -> str:

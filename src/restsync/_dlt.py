@@ -21,6 +21,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
 from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources.helpers.rest_client.detector import single_entity_path
 from dlt.sources.helpers.rest_client.paginators import BasePaginator
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "YieldMapItem",
     "is_iso_timestamp",
     "load_package_state",
+    "single_entity_path",
 ]

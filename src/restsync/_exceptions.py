@@ -9,6 +9,9 @@
     │                             selector path absent, pagination loop)
     └── LoadError                 the destination refused the data (wraps dlt's failures)
 
+Ctrl-C is not an error: ``sync`` turns it into ``Interrupted``, a ``KeyboardInterrupt`` whose
+message says what was and was not committed.
+
 Dependency exceptions (httpx, pydantic, dlt) are wrapped at the boundary with
 ``raise ... from exc`` so callers only ever handle this tree. The CLI is the only place that
 turns them into a message and an exit code.
@@ -70,4 +73,32 @@ class ResponseError(FatalAPIError):
 
 
 class LoadError(RestSyncError):
-    """The destination did not accept the data; nothing of the failed run was committed."""
+    """The destination did not accept the data, or dlt could not stage it. ``pending_load`` is
+    the id of the load package dlt keeps when the load itself failed: the next sync retries it
+    before fetching anything, or drops it when asked (``sync(pending="drop")``)."""
+
+    def __init__(self, message: str, *, pending_load: str | None = None) -> None:
+        self.detail = message
+        self.pending_load = pending_load
+        if pending_load is not None:
+            message += (
+                f"; the failed load {pending_load} stays pending: the next sync retries it "
+                'first, sync(pending="drop") discards it'
+            )
+        super().__init__(message)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped a sync. The message says in which phase, and what was and was
+    not committed; still a ``KeyboardInterrupt``, so code that stops on Ctrl-C still does.
+    ``pending_load`` is the load dlt keeps to finish (as with ``LoadError``)."""
+
+    def __init__(self, message: str, *, pending_load: str | None = None) -> None:
+        self.detail = message
+        self.pending_load = pending_load
+        if pending_load is not None:
+            message += (
+                f"; load {pending_load} stays pending: the next sync loads it first, "
+                'sync(pending="drop") discards it'
+            )
+        super().__init__(message)

@@ -1,6 +1,8 @@
 """Smoke tests of the benchmark harness (``python -m bench``) on tiny sizes: the JSON it writes
 has the promised structure, every run is checked against the rows that really landed in its
-DuckDB file, and a run that loaded the wrong number of rows is reported as failed."""
+DuckDB file or PostgreSQL schema, every speed run carries the digest of its tables, a run that
+loaded the wrong number of rows is reported as failed, and the digest comparison notices one
+changed value in a nested table while ignoring row order and dlt's random ids."""
 
 from __future__ import annotations
 
@@ -15,13 +17,26 @@ from bench.__main__ import main
 from bench._workloads import W4_DUCKDB_LIMIT
 from rich.console import Console
 
-from bench import DATASET, DB_FILE, WORKLOADS, RunSpec, Sizes, execute, run_workloads
+from bench import (
+    DATASET,
+    DB_FILE,
+    WORKLOADS,
+    RunSpec,
+    Sizes,
+    dataset_digest,
+    differences,
+    execute,
+    run_workloads,
+)
 from bench import _configs as configs
 from restsync.config import load_config
-from restsync.emulator import EmulatorOptions, serve
+from restsync.emulator import Emulator, EmulatorOptions, serve
 
+# flat records keep the many small dlt loads of the smoke run short; the realistic shape's
+# nested tables are checked on one small load below
 TINY = Sizes(
-    w1_records=150,
+    shape="flat",
+    w1_records=120,
     w1_latency=0.01,
     w2_records=2_000,
     w2_dlt_records=1_000,
@@ -30,12 +45,22 @@ TINY = Sizes(
     w3_rate=40.0,
     w4_records=2_000,
     w4_page_size=500,
+    w5_records=120,
+    w6_records=1_000,
+    w6_page_size=500,
     dlt_repeat=1,
 )
 
+SPEED = {"restsync drop-in", "restsync sync()", "dlt"}
 VARIANTS = {
-    "W1": {"restsync", "dlt"},
-    "W2": {"parse-baseline", "restsync", "dlt"},
+    "W1": {*SPEED, "dlt parquet"},
+    "W2": {
+        "parse-baseline",
+        *SPEED,
+        "dlt parquet",
+        "restsync drop-in 1,000",
+        "restsync sync() 1,000",
+    },
     "W3": {
         "restsync rps=40",
         "restsync no rps",
@@ -43,7 +68,11 @@ VARIANTS = {
         "restsync X-RateLimit sliding",
     },
     "W4": {"restsync", f"restsync duckdb {W4_DUCKDB_LIMIT}"},
+    "W5": {*SPEED, "dlt parquet"},
+    "W6": {*SPEED, "dlt csv"},
 }
+DIGESTED = {"W1", "W2", "W5", "W6"}
+UNDIGESTED = {"parse-baseline", "restsync drop-in", "restsync sync()"}  # W2's timed runs
 
 
 @pytest.fixture(scope="module")
@@ -88,24 +117,67 @@ def test_json_holds_every_workload_with_runs_medians_metrics_and_machine(
             assert run["ok"], (name, run["variant"], run["error"])
             assert run["wall_s"] > 0
             assert run["emulator"]["requests"] > 0
+            if name in DIGESTED and run["variant"] not in UNDIGESTED:
+                assert run["digest"], (name, run["variant"])
     w1 = written["workloads"]["W1"]
-    assert w1["medians"]["restsync"]["max_in_flight"] >= 1
+    assert w1["medians"]["restsync drop-in"]["max_in_flight"] >= 1
     assert w1["medians"]["dlt"]["wall_s"] > 0
-    parse = written["workloads"]["W2"]["medians"]["parse-baseline"]
-    # both measured; which is faster is a benchmark result, not something a test may assert
-    assert parse["json_only_records_per_s"] > 0
-    assert parse["records_per_s"] > 0
+    assert written["workloads"]["W2"]["medians"]["parse-baseline"]["records_per_s"] > 0
     w4_run = written["workloads"]["W4"]["runs"][0]
     assert w4_run["rss_mb"] > w4_run["import_rss_mb"] > 0  # measured in its own process
+    for run in written["workloads"]["W5"]["runs"]:
+        assert len(run["syncs_s"]) == 2  # a first sync, then the merge sync
+        assert run["wall_s"] == pytest.approx(sum(run["syncs_s"]))
 
 
-@pytest.mark.parametrize("workload", ["W1", "W2", "W3", "W4"], ids=str)
+@pytest.mark.parametrize("workload", sorted(DIGESTED), ids=str)
+def test_speed_runs_are_compared_with_dlt_by_digest(
+    smoke: tuple[dict[str, Any], Path, str], workload: str
+) -> None:
+    report, _, _ = smoke
+    runs = report["workloads"][workload]["runs"]
+    reference = next(r for r in runs if r["variant"] == "dlt")
+    assert set(reference["digest"]) == set(reference["expected"])
+    compared = [r for r in runs if r["tool"] in ("restsync", "dropin") and r["digest"]]
+    assert len({r["variant"] for r in compared}) == 2  # drop-in and sync()
+    for run in compared:
+        assert run["digest_diff"] == [], (run["variant"], run["digest_diff"])
+    checked = {m["tool"] for m in report["workloads"][workload]["metrics"]
+               if m["metric"].endswith("(digest)")}  # fmt: skip
+    assert checked == {r["variant"] for r in compared} | {
+        v for v in VARIANTS[workload] if v.startswith("dlt ")
+    }
+
+
+def test_realistic_runs_digest_the_nested_tables(tmp_path: Path) -> None:
+    records = 300
+    config = load_config(configs.prospects_config(), secrets=configs.SALES_SECRETS)
+    options = EmulatorOptions(records={"prospects": records}, page_size=100, shape="realistic")
+    with serve(config, options) as running:
+        spec = RunSpec(
+            "dlt",
+            str(tmp_path / "run"),
+            config=configs.prospects_dlt_config(running.url),
+            urls=(running.url,),
+            expected={"prospects": records},
+        )
+        result = execute(spec)
+    assert result.ok, result.error
+    with duckdb.connect(str(tmp_path / "run" / DB_FILE), read_only=True) as connection:
+        digest = dataset_digest(connection.cursor(), DATASET)
+    assert {"prospects", "prospects__tags", "prospects__emails"} <= set(digest)
+    assert digest["prospects"].rows == records
+    assert digest["prospects__emails"].rows >= records  # one or more per record
+    assert not any(c.startswith("_dlt_") for t in digest.values() for c in t.columns)
+
+
+@pytest.mark.parametrize("workload", WORKLOADS, ids=str)
 def test_reported_row_counts_are_the_rows_in_the_duckdb_files(
     smoke: tuple[dict[str, Any], Path, str], workload: str
 ) -> None:
     report, base, _ = smoke
     for run in report["workloads"][workload]["runs"]:
-        if run["tool"] == "parse":
+        if run["tool"] == "parse" or run["destination"] != "duckdb":
             continue
         folder = Path(run["workdir"])
         assert folder.is_relative_to(base / "work")
@@ -119,7 +191,7 @@ def test_reported_row_counts_are_the_rows_in_the_duckdb_files(
 
 def test_table_names_every_workload_and_target(smoke: tuple[dict[str, Any], Path, str]) -> None:
     _, _, printed = smoke
-    for text in ("W1", "W2", "W3", "W4", ">= 60,000", "<= 16", "<= 300"):
+    for text in (*WORKLOADS, ">= 60,000", "<= 16", "<= 300", "<= 1.5", ">= 5", ">= 10"):
         assert text in printed
 
 
@@ -136,9 +208,8 @@ def test_a_run_that_loads_other_row_counts_than_expected_fails(
         spec = RunSpec(
             "restsync",
             str(tmp_path / "run"),
-            config=configs.prospects_config(),
-            secrets=configs.SALES_SECRETS,
-            url=running.url,
+            config=configs.prospects_seed_config(running.url),
+            urls=(running.url,),
             expected={"prospects": records + extra},
         )
         result = execute(spec)
@@ -153,3 +224,43 @@ def test_cli_rejects_an_unknown_workload_before_starting_anything(
     assert main(["--workloads", "W1,W9", "--out", "unused.json"]) == 2
     assert "W9" in capsys.readouterr().err
     assert not Path("unused.json").exists()
+
+
+def _load(records: list[dict[str, Any]], folder: Path) -> duckdb.DuckDBPyConnection:
+    import dlt
+
+    pipeline = dlt.pipeline(
+        pipeline_name="digest",
+        destination=dlt.destinations.duckdb(str(folder / DB_FILE)),
+        dataset_name=DATASET,
+        pipelines_dir=str(folder / "pipelines"),
+    )
+    pipeline.run(records, table_name="items", primary_key="id", write_disposition="merge")
+    return duckdb.connect(str(folder / DB_FILE))
+
+
+def test_digest_comparison_catches_one_changed_nested_value(tmp_path: Path) -> None:
+    config = load_config(configs.crm_config(), secrets=configs.CRM_SECRETS)
+    records = Emulator(config, EmulatorOptions(records=200, shape="realistic")).records("accounts")
+    with _load(records, tmp_path / "a") as first:
+        reference = dataset_digest(first.cursor(), DATASET)
+    # the same records in another order: other _dlt_ids, other row order, the same digest
+    with _load(records[::-1], tmp_path / "b") as second:
+        assert differences(reference, dataset_digest(second.cursor(), DATASET)) == []
+        (tag,) = second.execute(f"SELECT min(value) FROM {DATASET}.items__tags").fetchone()  # type: ignore[misc]
+        second.execute(
+            f"UPDATE {DATASET}.items__tags SET value = value || 'x' WHERE _dlt_id = "
+            f"(SELECT min(_dlt_id) FROM {DATASET}.items__tags WHERE value = ?)",
+            [tag],
+        )
+        changed = dataset_digest(second.cursor(), DATASET)
+        rows = reference["items__tags"].rows
+        assert differences(reference, changed) == [
+            f"items__tags: same {rows} rows counted, different values"
+        ]
+        second.execute(f"DELETE FROM {DATASET}.items__line_items__serials WHERE true")
+        second.execute(f"ALTER TABLE {DATASET}.items ADD COLUMN extra BIGINT")
+        worse = differences(reference, dataset_digest(second.cursor(), DATASET))
+    assert worse[0].startswith("items: columns differ (extra ['extra BIGINT'")
+    assert "items__line_items__serials: 0 rows" in worse[1]
+    assert worse[2].startswith("items__tags: same")

@@ -80,14 +80,6 @@ LINT_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         config({"name": "a", "endpoint": "/t"}, {"name": "b", "endpoint": "/t", "selected": False}),
         [],
     ),
-    (
-        "include-from-parent-without-parent",
-        config({"name": "a", "include_from_parent": ["id"]}),
-        [
-            "resource 'a' sets include_from_parent but has no parent (no resolve param): it has "
-            "no effect"
-        ],
-    ),
 ]
 
 

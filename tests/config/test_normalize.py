@@ -92,10 +92,10 @@ REWRITES = [
         None,
     ),
     (
-        "selector-dollar-is-auto",
+        "selector-dollar-is-the-whole-body",
         config({"name": "a", "endpoint": {"data_selector": "$"}}),
         lambda n: n["resources"][0]["endpoint"]["data_selector"],
-        None,
+        "$",
     ),
     (
         "selector-empty-string-is-auto",

@@ -64,11 +64,8 @@ def notes_config(path: str, params: dict[str, Any], **endpoint: Any) -> Any:
     )
 
 
-RESOLVE = {"type": "resolve", "resource": "campaigns", "field": "id"}
-
-
 async def test_child_path_template_serves_notes_per_parent() -> None:
-    config = notes_config("/campaigns/{campaign_id}/notes", {"campaign_id": RESOLVE})
+    config = notes_config("/campaigns/{resources.campaigns.id}/notes", {})
     emulator = Emulator(config, EmulatorOptions(records=40))
     collected: list[dict[str, Any]] = []
     counts = []
@@ -86,7 +83,7 @@ async def test_child_path_template_serves_notes_per_parent() -> None:
 
 
 async def test_child_records_depend_only_on_the_parent_value() -> None:
-    config = notes_config("/campaigns/{campaign_id}/notes", {"campaign_id": RESOLVE})
+    config = notes_config("/campaigns/{resources.campaigns.id}/notes", {})
     first, second = Emulator(config), Emulator(config, EmulatorOptions(records=5))
     async with client(first) as a, client(second) as b:
         for parent in ("3", "17", "abc-uuid"):
@@ -95,7 +92,7 @@ async def test_child_records_depend_only_on_the_parent_value() -> None:
 
 
 async def test_child_resolved_as_query_param() -> None:
-    config = notes_config("/notes", {"campaign": RESOLVE})
+    config = notes_config("/notes", {"campaign": "{resources.campaigns.id}"})
     emulator = Emulator(config, EmulatorOptions(records=12))
     collected: list[dict[str, Any]] = []
     async with client(emulator) as http:
@@ -110,7 +107,10 @@ async def test_child_resolved_as_query_param() -> None:
 async def test_child_resource_paginates_per_parent() -> None:
     paginator = {"type": "offset", "limit": 2}
     config = notes_config(
-        "/campaigns/{id}/notes", {"id": RESOLVE}, paginator=paginator, data_selector="data"
+        "/campaigns/{resources.campaigns.id}/notes",
+        {},
+        paginator=paginator,
+        data_selector="data",
     )
     emulator = Emulator(config, EmulatorOptions(records=20))
     collected: list[dict[str, Any]] = []
@@ -130,12 +130,8 @@ async def test_child_resource_paginates_per_parent() -> None:
 def test_grandchildren_follow_the_chain() -> None:
     config = source(
         resource("campaigns"),
-        resource("notes", "/campaigns/{cid}/notes", params={"cid": RESOLVE}),
-        resource(
-            "replies",
-            "/notes/{nid}/replies",
-            params={"nid": {"type": "resolve", "resource": "notes", "field": "id"}},
-        ),
+        resource("notes", "/campaigns/{resources.campaigns.id}/notes"),
+        resource("replies", "/notes/{resources.notes.id}/replies"),
     )
     emulator = Emulator(config, EmulatorOptions(records=30))
     note_ids = set(ids(emulator.records("notes")))
@@ -145,10 +141,7 @@ def test_grandchildren_follow_the_chain() -> None:
 
 
 def test_nested_parent_field() -> None:
-    config = notes_config(
-        "/owners/{owner}/notes",
-        {"owner": {"type": "resolve", "resource": "campaigns", "field": "owner.id"}},
-    )
+    config = notes_config("/owners/{resources.campaigns.owner.id}/notes", {})
     emulator = Emulator(config, EmulatorOptions(records=10))
     owners = [c["owner"]["id"] for c in emulator.records("campaigns")]
     assert {n["campaigns_id"] for n in emulator.records("notes")} <= set(owners)

@@ -148,7 +148,10 @@ class Parity:
         """Both tools' tables are identical (see the module docstring); returns them."""
         tables = self.tables()
         expected, actual = tables["dlt"], tables["restsync"]
-        assert sorted(actual) == sorted(expected), "the two loads made different tables"
+        assert sorted(actual) == sorted(expected), (
+            f"the two loads made different tables: dlt {sorted(expected)}, "
+            f"restsync {sorted(actual)}"
+        )
         for name, table in expected.items():
             other = actual[name]
             assert other.columns == table.columns, f"table {name}: columns differ"

@@ -68,6 +68,107 @@ CONFIGS: list[tuple[str, list[Any], dict[str, int]]] = [
         {"posts": POSTS},
     ),
     (
+        "reference_in_path",
+        [
+            POSTS_PAGED,
+            _child(
+                "comments",
+                {"path": "posts/{resources.posts.id}/comments", "paginator": "single_page"},
+                include_from_parent=["title", "score"],
+            ),
+        ],
+        {"posts": POSTS, "comments": COMMENT_COUNT},
+    ),
+    (
+        "reference_in_query",
+        [
+            POSTS_PAGED,
+            _child(
+                "comments",
+                {
+                    "path": "comments",
+                    "params": {"post_id": "{resources.posts.id}"},
+                    "paginator": "single_page",
+                },
+            ),
+        ],
+        {"posts": POSTS, "comments": COMMENT_COUNT},
+    ),
+    (
+        "reference_in_json_keeps_its_type",
+        [
+            POSTS_PAGED,
+            _child(
+                "comments",
+                {
+                    "path": "comments/search",
+                    "method": "POST",
+                    "json": {"post_id": "{resources.posts.id}"},
+                    "paginator": "single_page",
+                },
+            ),
+        ],
+        {"posts": POSTS, "comments": COMMENT_COUNT},
+    ),
+    (
+        "reference_in_headers",
+        [
+            POSTS_PAGED,
+            _child(
+                "comments",
+                {
+                    "path": "comments/by_header",
+                    "headers": {"X-Post-Id": "{resources.posts.id}"},
+                    "paginator": "single_page",
+                },
+            ),
+        ],
+        {"posts": POSTS, "comments": COMMENT_COUNT},
+    ),
+    (
+        "single_entity_per_parent",
+        [
+            POSTS_PAGED,
+            {"name": "post_details", "endpoint": {"path": "posts/{resources.posts.id}"}},
+        ],
+        {"posts": POSTS, "post_details": POSTS},
+    ),
+    (
+        "fixed_path_param",
+        [
+            {
+                "name": "posts",
+                "endpoint": {
+                    "path": "{section}",
+                    "params": {"section": "posts", "page_size": 7},
+                    "paginator": {"type": "page_number", "base_page": 1},
+                    # dlt takes a path ending in a placeholder for one entity: the whole body
+                    # unless a selector is given
+                    "data_selector": "data",
+                },
+            }
+        ],
+        {"posts": POSTS},
+    ),
+    (
+        "fixed_path_param_with_resolve_param",
+        [
+            POSTS_PAGED,
+            _child(
+                "comments",
+                {
+                    "path": "{section}/{post_id}/comments",
+                    "params": {
+                        "section": "posts",
+                        "post_id": {"type": "resolve", "resource": "posts", "field": "id"},
+                    },
+                    "paginator": "single_page",
+                },
+            ),
+        ],
+        {"posts": POSTS, "comments": COMMENT_COUNT},
+    ),
+    (
         "resolve_param_in_path",
         [
             POSTS_PAGED,

@@ -207,9 +207,8 @@ def test_nested_tables_of_an_appended_first_sync_are_replaced_by_the_next_merge(
 
 
 def test_after_a_sync_that_did_not_load_every_row_still_lands_once(tmp_path: Path) -> None:
-    """A sync that extracted but never loaded leaves a package: the next sync, which finds the
-    table missing, has dlt load that package (and nothing new, as dlt does); the one after
-    merges into it."""
+    """A sync that extracted but never loaded leaves a package: the next sync has dlt load
+    that package first (into the missing table), then merges its own pages into it."""
     transport = httpx.ASGITransport(app=_overlapping_app([1]))
     db = tmp_path / "sync.duckdb"
     pipelines = tmp_path / "pipelines"

@@ -28,8 +28,8 @@ def resolve(parent: str, field: str = "id") -> dict[str, Any]:
 
 
 def family() -> dict[str, Any]:
-    """items -> notes_in_path (id in the path) -> replies; items -> notes_in_query (id as a
-    query parameter, with other params kept)."""
+    """items -> notes_in_path (id in the path, the older resolve param) -> replies; items ->
+    notes_in_query (id as a query parameter, ``{resources.items.id}``, other params kept)."""
     return config(
         resource("items", paginator={"type": "page_number", "base_page": 1}),
         resource(
@@ -43,7 +43,7 @@ def family() -> dict[str, Any]:
             "notes_in_query",
             "/notes",
             paginator={"type": "single_page"},
-            params={"item_id": resolve("items"), "status": "open"},
+            params={"item_id": "{resources.items.id}", "status": "open"},
             include_from_parent=["id"],
         ),
         resource(

@@ -59,6 +59,10 @@ def execute() -> int:
     # dlt sends anonymous usage events to dltHub from every pipeline unless told not to; a
     # command syncing an API should talk to that API only. Setting it to true turns it back on
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    # dlt holds Ctrl-C back until its running load jobs finish (seconds, or forever on a
+    # blocked table); stopping at once is safe: a job's transaction rolls back, and the load
+    # stays pending for the next run to finish (see restsync.Interrupted)
+    os.environ.setdefault("RUNTIME__INTERCEPT_SIGNALS", "false")
     try:
         app(prog_name="restsync")
     except SystemExit as exc:

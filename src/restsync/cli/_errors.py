@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import typer
 
-from restsync._exceptions import APIError, ConfigError, LoadError, RestSyncError
+from restsync._exceptions import APIError, ConfigError, Interrupted, LoadError, RestSyncError
 
 from ._output import say
 
@@ -42,10 +42,17 @@ class _Settings:
 settings = _Settings()
 
 
-def _describe(exc: RestSyncError) -> str:
-    """The message for ``exc``; a location naming a ``sync`` parameter names its option."""
+def _describe(exc: RestSyncError | Interrupted) -> str:
+    """The message for ``exc``; a location naming a ``sync`` parameter names its option, and a
+    pending load the options that deal with it."""
     if isinstance(exc, ConfigError) and exc.location in _OPTION_NAMES:
         return f"{_OPTION_NAMES[exc.location]}: {exc.detail}"
+    if isinstance(exc, LoadError | Interrupted) and exc.pending_load is not None:
+        return (
+            f"{exc.detail}; load {exc.pending_load} stays pending: `restsync run` finishes it "
+            "before fetching anything, `restsync run --drop-pending` discards it (and fetches "
+            "its data again)"
+        )
     return str(exc)
 
 
@@ -69,6 +76,8 @@ def errors() -> Iterator[None]:
         raise
     except RestSyncError as exc:
         raise fail(_describe(exc), exit_code(exc)) from None
+    except Interrupted as exc:
+        raise fail(_describe(exc), EXIT_INTERRUPTED) from None
     except KeyboardInterrupt:
         raise fail("interrupted", EXIT_INTERRUPTED) from None
     except Exception as exc:

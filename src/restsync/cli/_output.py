@@ -3,7 +3,7 @@ progress on stderr.
 
 The live progress display is drawn only on a terminal; piped output keeps whole lines (no
 wrapping, no truncated table cells) so it can be grepped. Log records become one short line
-each: restsync's from WARNING, dlt's from ERROR (``--verbose``: both from INFO); httpx,
+each: restsync's from WARNING, dlt's from CRITICAL (``--verbose``: both from INFO); httpx,
 httpcore and uvicorn, which log every request, only from WARNING.
 """
 
@@ -84,12 +84,13 @@ class _LogLine(logging.Handler):
 
 
 def setup_logging(*, verbose: bool) -> None:
-    """restsync's warnings are shown; dlt's only from ERROR up, because they advise on dlt
-    code (resource decorators, log levels) a command-line user does not write. ``verbose``
+    """restsync's warnings are shown; dlt's warnings advise on dlt code (resource decorators,
+    log levels) a command-line user does not write, and its errors repeat, with tracebacks, the
+    failure the command ends with in one line: only its critical records are shown. ``verbose``
     shows both from INFO up."""
     levels = {
         "restsync": logging.INFO if verbose else logging.WARNING,
-        "dlt": logging.INFO if verbose else logging.ERROR,
+        "dlt": logging.INFO if verbose else logging.CRITICAL,
     }
     for name, level in levels.items():
         logger = logging.getLogger(name)

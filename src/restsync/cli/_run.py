@@ -81,11 +81,20 @@ def run(
         str | None,
         typer.Option(help="Cap DuckDB's memory while loading, e.g. 256MB (default: DuckDB's)."),
     ] = None,
+    drop_pending: Annotated[
+        bool,
+        typer.Option(
+            "--drop-pending",
+            help="Discard the load an earlier run left pending (it failed or was interrupted) "
+            "instead of retrying it first; its data is fetched again.",
+        ),
+    ] = False,
 ) -> None:
     """Sync an API into a destination (DuckDB file by default).
 
     Secrets come from environment variables or .dlt/secrets.toml, the way dlt resolves them;
-    destination credentials too (e.g. DESTINATION__POSTGRES__CREDENTIALS).
+    destination credentials too (e.g. DESTINATION__POSTGRES__CREDENTIALS). A load an earlier
+    run left pending is retried first (or discarded with --drop-pending).
     """
     with errors():
         source = _with_limits(
@@ -105,5 +114,6 @@ def run(
                 duckdb_file=duckdb_file,
                 duckdb_memory_limit=duckdb_memory_limit,
                 on_event=on_event,
+                pending="drop" if drop_pending else "retry",
             )
         _print_result(result, time.perf_counter() - started)

@@ -31,7 +31,6 @@ from ._models import (
     PageNumberPaginator,
     PaginatorConfig,
     ProcessingStep,
-    ResolveParam,
     ResourceConfig,
     ResponseAction,
     ResponseActionConfig,
@@ -40,6 +39,7 @@ from ._models import (
     SourceConfig,
 )
 from ._normalize import normalize
+from ._placeholders import Reference, render
 from ._validate import validate
 
 __all__ = [
@@ -64,7 +64,7 @@ __all__ = [
     "PageNumberPaginator",
     "PaginatorConfig",
     "ProcessingStep",
-    "ResolveParam",
+    "Reference",
     "ResourceConfig",
     "ResponseAction",
     "ResponseActionConfig",
@@ -74,5 +74,6 @@ __all__ = [
     "lint",
     "load_config",
     "normalize",
+    "render",
     "validate",
 ]

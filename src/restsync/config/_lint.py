@@ -84,15 +84,6 @@ def _first_page_unknown(paginator: object) -> bool:
     )
 
 
-def _orphan_include_from_parent(config: SourceConfig) -> Iterator[str]:
-    for resource in config.resources:
-        if resource.include_from_parent and resource.parent is None:
-            yield (
-                f"resource '{resource.name}' sets include_from_parent but has no parent "
-                "(no resolve param): it has no effect"
-            )
-
-
 def _names(resources: list[ResourceConfig]) -> str:
     quoted = [f"'{resource.name}'" for resource in resources]
     return f"{', '.join(quoted[:-1])} and {quoted[-1]}"
@@ -102,5 +93,4 @@ _CHECKS: tuple[Callable[[SourceConfig], Iterator[str]], ...] = (
     _same_endpoint,
     _merge_without_key,
     _page_number_without_base,
-    _orphan_include_from_parent,
 )

@@ -25,7 +25,9 @@ from pydantic import (
     model_validator,
 )
 
+from ._graph import check_parents
 from ._paths import suggest
+from ._placeholders import Reference, check_templates, references
 
 HTTPMethod = Literal["GET", "POST"]
 WriteDisposition = Literal["append", "replace", "merge"]
@@ -366,15 +368,6 @@ class ClientConfig(Model):
 # --- endpoints and resources ------------------------------------------------------------------
 
 
-class ResolveParam(Model):
-    """A parameter taken from each record of a parent resource: the child resource makes one
-    request sequence per parent record. ``{name}`` in the path is filled the same way."""
-
-    type: Literal["resolve"] = "resolve"
-    resource: str
-    field: str
-
-
 class ResponseAction(Model):
     """One of dlt's ``response_actions``: when a response matches ``status_code`` and/or
     contains ``content``, either ignore it (``"ignore"``: the request sequence ends there and the
@@ -437,11 +430,13 @@ class ProcessingStep(Model):
 
 
 class EndpointConfig(Model):
+    """One request sequence's template. Strings in ``path``, ``params``, ``json`` and
+    ``headers`` may hold placeholders (see ``_placeholders``): ``{resources.<parent>.<field>}``
+    makes the resource a child of ``parent``, filled from each of its records."""
+
     path: str = ""
     method: HTTPMethod = "GET"
-    params: dict[str, ResolveParam | str | int | float | bool | list[Any] | None] = Field(
-        default_factory=dict
-    )
+    params: dict[str, str | int | float | bool | list[Any] | None] = Field(default_factory=dict)
     json_body: dict[str, Any] | None = Field(default=None, alias="json")
     #: a form-encoded (mapping) or raw (string) request body, as requests' ``data``
     data: dict[str, Any] | str | None = None
@@ -459,8 +454,27 @@ class EndpointConfig(Model):
             )
         return self
 
-    def resolved_params(self) -> dict[str, ResolveParam]:
-        return {k: v for k, v in self.params.items() if isinstance(v, ResolveParam)}
+    @model_validator(mode="after")
+    def _templates_valid(self) -> EndpointConfig:
+        check_templates(self.templates(), self.contexts())
+        return self
+
+    def contexts(self) -> tuple[str, ...]:
+        """The placeholder contexts this endpoint may use (see ``_placeholders``)."""
+        return ("resources",)
+
+    def templates(self) -> dict[str, Any]:
+        """The parts of a request that may hold placeholders, by their config key."""
+        return {
+            "path": self.path,
+            "params": self.params,
+            "json": self.json_body,
+            "headers": self.headers,
+        }
+
+    def references(self) -> dict[str, Reference]:
+        """The ``{resources.<parent>.<field>}`` placeholders, by placeholder name."""
+        return references(self.templates())
 
 
 class ColumnHint(Model):
@@ -507,8 +521,9 @@ class ResourceConfig(Model):
 
     @property
     def parent(self) -> str | None:
-        resolved = self.endpoint.resolved_params()
-        return next(iter(resolved.values())).resource if resolved else None
+        """The resource whose records fill this one's placeholders, if any."""
+        found = self.endpoint.references()
+        return next(iter(found.values())).resource if found else None
 
 
 class SourceConfig(Model):
@@ -540,13 +555,7 @@ class SourceConfig(Model):
             if name in seen:
                 raise ValueError(f"resources[{index}].name: resource '{name}' is defined twice")
             seen.add(name)
-        for index, resource in enumerate(self.resources):
-            for key, param in resource.endpoint.resolved_params().items():
-                if param.resource not in seen:
-                    raise ValueError(
-                        f"resources[{index}].endpoint.params.{key}.resource: no resource named "
-                        f"'{param.resource}'; known resources: {', '.join(names)}"
-                    )
+        check_parents(self.resources)
         return self
 
     def resource(self, name: str) -> ResourceConfig:

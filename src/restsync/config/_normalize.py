@@ -11,7 +11,11 @@ Accepted input is dlt's ``rest_api_source`` dict plus the seeds' looser dialect:
   dlt's ``json_response`` paginator is ``json_link``;
 * auth without ``type`` is typed by its fields (``token`` -> bearer); api_key ``location:
   "param"`` means ``"query"``;
-* ``data_selector`` lists become tuples; an empty selector or ``"$"`` means auto-detect (None);
+* ``data_selector`` lists become tuples; an empty selector means auto-detect (None), ``"$"``
+  the whole body (as in dlt);
+* a path whose last segment is a placeholder is one entity (dlt's guess): whole body, one page;
+* fixed path parameters are formatted into the path and resolve params become
+  ``{resources.<parent>.<field>}`` placeholders (see ``_placeholders.bind_path``);
 * ``{"secret": "NAME"}`` anywhere is replaced by the secret's value (see ``_secrets``).
 
 Live Python objects dlt accepts (callables in ``processing_steps`` and ``response_actions``,
@@ -32,18 +36,21 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from restsync._dlt import single_entity_path
 from restsync._exceptions import ConfigError
 
 from ._live import NOT_LIVE, cookie_header, is_session, live_value, session_parts
 from ._models import AUTH_TYPES
 from ._paths import Path, format_location, is_secret_key, suggest
+from ._placeholders import BindError, bind_path
 from ._secrets import is_secret_reference, resolve_secret
 
 TOP_LEVEL_KEYS = ("name", "client", "resources", "resource_defaults")
 
 _PAGINATOR_ALIASES = {"json_response": "json_link"}
 _API_KEY_LOCATIONS = {"param": "query"}
-_AUTO_SELECTORS = ("", "$")
+_AUTO_SELECTORS = ("",)
+WHOLE_BODY = "$"
 
 _AUTH_EXAMPLES = {
     "bearer": '{"type": "bearer", "token": {"secret": "access_token"}}',
@@ -80,15 +87,19 @@ class Normalized:
 
     def user_path(self, path: Path) -> Path:
         """Where the value at normalised ``path`` was written in the user's config."""
-        for _ in range(8):  # renames chain at most a few levels deep (defaults -> dialect)
-            for cut in range(len(path), 0, -1):
-                origin = self.origins.get(path[:cut])
-                if origin is not None:
-                    path = origin + path[cut:]
-                    break
-            else:
-                return path
-        return path
+        return _traced(path, self.origins)
+
+
+def _traced(path: Path, origins: dict[Path, Path]) -> Path:
+    for _ in range(8):  # renames chain at most a few levels deep (defaults -> dialect)
+        for cut in range(len(path), 0, -1):
+            origin = origins.get(path[:cut])
+            if origin is not None:
+                path = origin + path[cut:]
+                break
+        else:
+            return path
+    return path
 
 
 def normalize(
@@ -295,7 +306,27 @@ def _normalize_resource(
     ):
         endpoint["path"] = merged["name"]
         origins[(*path, "endpoint", "path")] = (*path, "name")
+    if isinstance(endpoint, dict):
+        _single_entity(endpoint)
+        try:
+            bind_path(endpoint)
+        except BindError as exc:
+            where = _traced((*path, "endpoint", *exc.where), origins)
+            raise ConfigError(str(exc), location=format_location(where)) from None
     return merged
+
+
+def _single_entity(endpoint: dict[str, Any]) -> None:
+    """dlt's guess, made as dlt makes it (before path parameters are bound): a path whose last
+    segment is a placeholder (``posts/{resources.posts.id}``) returns one entity, so an unset
+    selector takes the whole body and an unset paginator is ``single_page``."""
+    path = endpoint.get("path")
+    if not isinstance(path, str) or not single_entity_path(path):
+        return
+    if endpoint.get("data_selector") is None:
+        endpoint["data_selector"] = WHOLE_BODY
+    if endpoint.get("paginator") is None:
+        endpoint["paginator"] = {"type": "single_page"}
 
 
 def _normalize_resource_body(

@@ -24,12 +24,14 @@ from restsync.config import (
     AuthConfig,
     BearerAuth,
     CursorPaginator,
+    EndpointConfig,
     HttpBasicAuth,
     JsonLinkPaginator,
     OAuth2ClientCredentials,
     OffsetPaginator,
     PageNumberPaginator,
     PaginatorConfig,
+    Reference,
     ResourceConfig,
     SourceConfig,
 )
@@ -139,18 +141,9 @@ def _route(
     names = tuple(r.name for _, r in members)
 
     parents = tuple(
-        ParentRef(
-            param=name,
-            in_path=name in placeholders,
-            resource=param.resource,
-            field=key_path(param.field, location=f"{where}.params.{name}.field"),
-        )
-        for name, param in endpoint.resolved_params().items()
+        _parent_ref(endpoint, placeholder, ref, placeholders, where)
+        for placeholder, ref in endpoint.references().items()
     )
-    if len({p.resource for p in parents}) > 1:
-        raise ConfigError(
-            "resolve params must all come from one parent resource", location=f"{where}.params"
-        )
 
     fields = _body_fields(paginator, options, where)
     placement, status_fields = _placement(resource, names, options, where, fields)
@@ -177,6 +170,28 @@ def _route(
             huge_integers=options.huge_integers,
         ),
         index=index,
+    )
+
+
+def _parent_ref(
+    endpoint: EndpointConfig,
+    placeholder: str,
+    ref: Reference,
+    in_path: tuple[str, ...],
+    where: str,
+) -> ParentRef:
+    """Where a request carries the parent's value: a path segment, or a query parameter whose
+    whole value is the placeholder (the forms the emulator can read back)."""
+    field = key_path(ref.field, location=f"{where}.path")
+    if placeholder in in_path:
+        return ParentRef(param=placeholder, in_path=True, resource=ref.resource, field=field)
+    for name, value in endpoint.params.items():
+        if value == "{" + placeholder + "}":
+            return ParentRef(param=name, in_path=False, resource=ref.resource, field=field)
+    raise ConfigError(
+        f"the emulator reads {{{placeholder}}} only as a whole path segment or query parameter "
+        "value",
+        location=where,
     )
 
 

@@ -1,5 +1,6 @@
-"""Child resources: one request sequence per record of the parent resource (endpoint params
-of type ``resolve``), several at a time, each filled with values from its parent record."""
+"""Child resources: one request sequence per record of the parent resource (placeholders
+``{resources.<parent>.<field>}``), several at a time, each filled with values from its parent
+record."""
 
 from __future__ import annotations
 
@@ -32,29 +33,29 @@ async def run_children(
     at once, until the feed ends; the first failure fails the resource."""
     assert resource.feed is not None
     config = resource.config
-    resolved = config.endpoint.resolved_params()
-    parent_name = next(iter(resolved.values())).resource
+    found = config.endpoint.references()
+    parent_name = next(iter(found.values())).resource
     slots = asyncio.Semaphore(max_in_flight)
     feed = resource.feed
 
     async def one(parent_record: Any) -> None:
         try:
-            values: dict[str, Any] = {}
-            for key, param in resolved.items():
-                value = parent_field(parent_record, param.field)
+            bindings: dict[str, Any] = {}
+            for placeholder, ref in found.items():
+                value = parent_field(parent_record, ref.field)
                 if value is None:
                     raise ResponseError(
-                        f"a '{parent_name}' record has no '{param.field}' to fill "
-                        f"'{key}'; check endpoint.params.{key}.field",
+                        f"a '{parent_name}' record has no '{ref.field}' to fill "
+                        f"{{{placeholder}}}; check the field name in the endpoint",
                         resource=resource.name,
                         url=redact_url(config.endpoint.path, secrets),
                     )
-                values[key] = value
+                bindings[placeholder] = value
             extra = {
                 f"_{parent_name}_{name}": parent_field(parent_record, name)
                 for name in config.include_from_parent
             }
-            await sequences.run(resource, values, extra)
+            await sequences.run(resource, bindings, extra)
         finally:
             slots.release()
 

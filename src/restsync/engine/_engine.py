@@ -199,7 +199,7 @@ class Engine:
         failure: BaseException | None = None
         try:
             if resource.feed is None:
-                await sequences.run(resource, resource.config.endpoint.params, {})
+                await sequences.run(resource, {}, {})
             else:
                 await run_children(
                     sequences,

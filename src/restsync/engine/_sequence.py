@@ -20,7 +20,7 @@ import httpx
 
 from restsync import _memory
 from restsync._exceptions import ResponseError
-from restsync.config import CustomPaginator, EndpointConfig
+from restsync.config import CustomPaginator, EndpointConfig, render
 from restsync.config import PageNumberPaginator as PageNumberConfig
 from restsync.http import HttpClient, RequestSpec, ResponseIgnored, redact_text, redact_url
 from restsync.paginate import (
@@ -74,6 +74,20 @@ def _prepared(fetched: FetchedPage, prepare: Prepare) -> FetchedPage:
 
 def _as_is(records: Batch) -> Batch:
     return records
+
+
+def _filled(endpoint: EndpointConfig, bindings: Mapping[str, Any]) -> EndpointConfig:
+    """``endpoint`` with the placeholders of its path, params, body and headers filled (a JSON
+    value that is one placeholder keeps the bound value's type, as in dlt)."""
+    return endpoint.model_copy(
+        update={
+            "path": render(endpoint.path, bindings),
+            "params": render(endpoint.params, bindings),
+            "json_body": render(endpoint.json_body, bindings, keep_type=True),
+            "data": render(endpoint.data, bindings),
+            "headers": render(endpoint.headers, bindings),
+        }
+    )
 
 
 def _request_spec(
@@ -131,12 +145,13 @@ class Sequences:
         self._event = event
 
     async def run(
-        self, resource: ResourceRun, path_params: Mapping[str, Any], extra: Mapping[str, Any]
+        self, resource: ResourceRun, bindings: Mapping[str, Any], extra: Mapping[str, Any]
     ) -> None:
-        """All pages of one request sequence of ``resource``: ``path_params`` fill its path (or
-        join its query), ``extra`` is added to each of its records."""
-        endpoint = resource.config.endpoint
-        url, query = self._target(resource, path_params)
+        """All pages of one request sequence of ``resource``: ``bindings`` fill the
+        placeholders of its path, params, body and headers (see ``config.render``), ``extra``
+        is added to each of its records."""
+        endpoint = _filled(resource.config.endpoint, bindings)
+        url, query = join_url(self._base_url, endpoint.path), endpoint.params
 
         prepare = self._prepare.get(resource.name, _as_is)
         # no child reads these records: prepare each page as soon as it is parsed, once the
@@ -240,21 +255,6 @@ class Sequences:
 
     def _warn(self, resource: ResourceRun, message: str) -> None:
         log.warning("resource '%s': %s", resource.name, message)
-
-    def _target(
-        self, resource: ResourceRun, path_params: Mapping[str, Any]
-    ) -> tuple[str, dict[str, Any]]:
-        """The URL and fixed query of a sequence: path parameters resolved from a parent's
-        record go into the path, the others into the query."""
-        endpoint = resource.config.endpoint
-        resolved = endpoint.resolved_params()
-        fixed = {k: v for k, v in endpoint.params.items() if k not in resolved}
-        query = {**fixed, **{k: v for k, v in path_params.items() if k in resolved}}
-        path = endpoint.path
-        if resolved:
-            path = path.format(**{k: path_params[k] for k in resolved})
-            query = {k: v for k, v in query.items() if "{" + k + "}" not in endpoint.path}
-        return join_url(self._base_url, path), query
 
     async def _decoded(
         self, resource: ResourceRun, request: PageRequest, response: httpx.Response, decode: Decode

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from ._destination import resolve_destination
-from ._run import DEFAULT_DUCKDB_FILE, SyncResult, row_counts, sync
+from ._run import DEFAULT_DUCKDB_FILE, PendingLoad, SyncResult, row_counts, sync
 from ._source import rest_api_source
 
 __all__ = [
     "DEFAULT_DUCKDB_FILE",
+    "PendingLoad",
     "SyncResult",
     "resolve_destination",
     "rest_api_source",

@@ -1,0 +1,237 @@
+"""``restsync run`` when the destination fails: one line on stderr with the database's own words
+first (never dlt's traceback, nor its advice about credentials and internet connections for a
+DuckDB file another process holds), the right exit code, and a way out of the load dlt keeps
+pending: the next run retries it before fetching anything, ``--drop-pending`` discards it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cli_support import Invoke, assert_quiet, console_script
+
+from engine.sync_harness import DATASET, api_ids, config, landed_ids, resource, tables
+from parity.harness import serve_app
+from restsync import load_config
+from restsync.emulator import Emulator, EmulatorOptions
+from support import query
+
+PAGE_NUMBER_1 = {"type": "page_number", "base_page": 1}
+
+
+def items_spec(**extra: Any) -> dict[str, Any]:
+    return config(resource("items", paginator=PAGE_NUMBER_1, write_disposition="merge", **extra))
+
+
+def write_config(folder: Path, spec: dict[str, Any]) -> Path:
+    path = folder / "items.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return path
+
+
+class Locker:
+    """Another process holding a DuckDB file open (and so its lock) until ``release``."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.process: subprocess.Popen[str] | None = None
+
+    def hold(self) -> None:
+        code = (
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); "
+            "sys.stdin.read()"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code, str(self.db)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        if self.process is not None:
+            self.process.communicate("", timeout=60)
+            self.process = None
+
+
+@contextmanager
+def locker(db: Path) -> Iterator[Locker]:
+    held = Locker(db)
+    try:
+        yield held
+    finally:
+        held.release()
+
+
+def run_script(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a user runs it (dlt's own logging set up as usual)."""
+    return subprocess.run(
+        [console_script(), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    ("hint", "arrow", "starts"),
+    [
+        (
+            {"nickname": {"data_type": "text", "nullable": False}},
+            "0",
+            "error: Constraint Error: NOT NULL constraint failed: items.nickname (dlt's load "
+            "step, table 'items', destination duckdb); load ",
+        ),
+        (
+            {"name": {"data_type": "decimal"}},
+            "1",
+            'error: Conversion Error: Could not convert string "',
+        ),
+        (
+            {"name": {"data_type": "json"}},
+            "1",
+            "error: Conversion Error: Malformed JSON at byte 0 of input",
+        ),
+    ],
+    ids=["not_null", "decimal_conversion", "json_conversion"],
+)
+def test_a_refused_load_is_one_line_with_the_database_cause_first(
+    hint: dict[str, Any], arrow: str, starts: str, tmp_path: Path
+) -> None:
+    spec = items_spec(columns=hint)
+    emulator = Emulator(load_config(items_spec()), EmulatorOptions(records=30, page_size=10))
+    path = write_config(tmp_path, spec)
+    db = tmp_path / "out.duckdb"
+
+    with serve_app(emulator.app) as url:
+        result = run_script(
+            "run", str(path), "--base-url", f"{url}/v1", "--duckdb-file", str(db),
+            env={"RESTSYNC_ARROW": arrow},
+        )  # fmt: skip
+
+    assert result.returncode == 4, result.stderr
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(starts), lines[0]
+    assert "`restsync run --drop-pending` discards it" in lines[0]
+    assert_quiet(result.stdout + result.stderr)
+    assert "dlt error" not in result.stderr
+    # dlt created the table before its rows failed: it holds none of them
+    assert query(db, f"SELECT COUNT(*) FROM {DATASET}.items") == [(0,)]
+
+
+def test_a_locked_duckdb_file_names_the_lock_not_credentials(tmp_path: Path) -> None:
+    spec = items_spec()
+    emulator = Emulator(load_config(spec), EmulatorOptions(records=30, page_size=10))
+    path = write_config(tmp_path, spec)
+    db = tmp_path / "out.duckdb"
+
+    with serve_app(emulator.app) as url, locker(db) as held:
+        held.hold()
+        result = run_script("run", str(path), "--base-url", f"{url}/v1", "--duckdb-file", str(db))
+
+    assert result.returncode == 4, result.stderr
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f'error: IO Error: Could not set lock on file "{db}"'), lines[0]
+    assert "another process has the DuckDB file open: close it" in lines[0]
+    for boilerplate in ("credentials", "internet connection"):
+        assert boilerplate not in result.stderr
+    assert_quiet(result.stderr)
+    assert tables(db) == set()
+
+
+def test_an_unwritable_pipelines_folder_says_where_and_what_to_set(tmp_path: Path) -> None:
+    spec = items_spec()
+    path = write_config(tmp_path, spec)
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("", encoding="utf-8")
+
+    result = run_script(
+        "run", str(path), "--duckdb-file", str(tmp_path / "out.duckdb"),
+        env={"DLT_DATA_DIR": str(not_a_folder / "dlt")},
+    )  # fmt: skip
+
+    assert result.returncode == 4, result.stderr
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: cannot write dlt's working files in {not_a_folder}/dlt")
+    assert "point DLT_DATA_DIR" in lines[0]
+    assert "bug in restsync" not in result.stderr
+
+
+class LockOnFirstRequest:
+    """The API, which has another process lock the DuckDB file as its first request arrives:
+    the run extracts everything, then its load fails and stays pending."""
+
+    def __init__(self, app: Any, held: Locker) -> None:
+        self.app = app
+        self.held = held
+        self.requests = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.requests += 1
+            if self.requests == 1:
+                self.held.hold()
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.parametrize("way_out", ["retry", "drop"])
+def test_a_load_left_pending_is_retried_first_or_dropped(
+    way_out: str, invoke: Invoke, tmp_path: Path
+) -> None:
+    spec = items_spec()
+    emulator = Emulator(load_config(spec), EmulatorOptions(records=45, page_size=10))
+    path = write_config(tmp_path, spec)
+    db = tmp_path / "out.duckdb"
+    args = ["run", str(path), "--duckdb-file", str(db)]
+
+    with locker(db) as held:
+        api = LockOnFirstRequest(emulator.app, held)
+        with serve_app(api) as url:
+            args += ["--base-url", f"{url}/v1"]
+            failed = invoke(*args)
+            assert failed.exit_code == 4, failed.output
+            assert "error: IO Error: Could not set lock on file" in failed.stderr
+            assert "stays pending: `restsync run` finishes it before fetching anything" in (
+                failed.stderr
+            )
+            fetched = api.requests
+            assert fetched >= 5  # every page was fetched before the load failed
+
+            # still locked: the retry fails the same way, and nothing is fetched
+            again = invoke(*args)
+            assert again.exit_code == 4, again.output
+            assert "retrying the load" in again.stderr
+            assert "nothing new was fetched" in again.stderr
+            assert api.requests == fetched
+
+            held.release()
+            # two failed loads committed no rows (dlt may have created the table)
+            assert "items" not in tables(db) or landed_ids(db, "items") == []
+            extra = ["--drop-pending"] if way_out == "drop" else []
+            done = invoke(*args, *extra)
+
+    assert done.exit_code == 0, done.output
+    said = "was dropped" if way_out == "drop" else "was retried and committed"
+    note = next(line for line in done.stdout.splitlines() if line.startswith("note: the load "))
+    assert note.endswith(f"an earlier run left pending {said}")
+    assert api.requests > fetched  # this run fetched the API again
+    # merged on id: the retried load and this run's own hold the same records once
+    assert landed_ids(db, "items") == api_ids(emulator, "items")

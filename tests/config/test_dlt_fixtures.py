@@ -1,0 +1,302 @@
+"""dlt's rest_api is the oracle: every config in ``VALID`` builds a source with dlt 1.31 AND with
+restsync; every config in ``INVALID`` is refused by both when the source is built, restsync
+with a ``ConfigError`` at the expected location. No request is made: both only build.
+
+The cases are ours, in the spirit of dlt's own ``VALID_CONFIGS``/``INVALID_CONFIGS`` fixtures.
+Where they load the same API, ``tests/parity`` compares the tables the two tools land.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from dlt.sources.rest_api import rest_api_source as dlt_rest_api_source
+
+from restsync import ConfigError
+from restsync import rest_api_source as restsync_rest_api_source
+
+BASE_URL = "https://api.example.com/v1/"
+
+
+def config(*resources: Any, **top: Any) -> dict[str, Any]:
+    client = {"base_url": BASE_URL, **top.pop("client", {})}
+    return {"client": client, "resources": list(resources), **top}
+
+
+def child(path: str, name: str = "comments", **endpoint: Any) -> dict[str, Any]:
+    return {"name": name, "endpoint": {"path": path, **endpoint}}
+
+
+RESOLVE_POST = {"type": "resolve", "resource": "posts", "field": "id"}
+
+VALID: list[tuple[str, dict[str, Any]]] = [
+    ("names-only", config("posts", "users")),
+    ("endpoint-as-string", config({"name": "posts", "endpoint": "blog/posts"})),
+    ("client-paginator-string", config("posts", client={"paginator": "json_link"})),
+    (
+        "page-number-bounded",
+        config(
+            {
+                "name": "posts",
+                "endpoint": {
+                    "paginator": {
+                        "type": "page_number",
+                        "base_page": 1,
+                        "total_path": None,
+                        "maximum_page": 5,
+                    }
+                },
+            }
+        ),
+    ),
+    (
+        "offset-and-cursor",
+        config(
+            {"name": "a", "endpoint": {"paginator": {"type": "offset", "limit": 50}}},
+            {"name": "b", "endpoint": {"paginator": {"type": "cursor", "cursor_param": "c"}}},
+        ),
+    ),
+    ("header-link", config({"name": "a", "endpoint": {"paginator": "header_link"}})),
+    ("bearer", config("posts", client={"auth": {"type": "bearer", "token": "t0ken-value"}})),
+    (
+        "api-key-in-query",
+        config(
+            "posts",
+            client={
+                "auth": {"type": "api_key", "name": "key", "api_key": "k3y", "location": "query"}
+            },
+        ),
+    ),
+    (
+        "http-basic",
+        config("posts", client={"auth": {"type": "http_basic", "username": "u", "password": "p"}}),
+    ),
+    (
+        "resource-defaults-merged",
+        config(
+            "posts",
+            {"name": "users", "write_disposition": "append"},
+            resource_defaults={
+                "primary_key": "id",
+                "write_disposition": "merge",
+                "endpoint": {"params": {"per_page": 50}},
+            },
+        ),
+    ),
+    (
+        "resolve-param-in-path",
+        config(
+            "posts",
+            {
+                **child("posts/{post_id}/comments", params={"post_id": RESOLVE_POST}),
+                "include_from_parent": ["title"],
+            },
+        ),
+    ),
+    ("reference-in-path", config("posts", child("posts/{resources.posts.id}/comments"))),
+    (
+        "reference-in-params",
+        config("posts", child("comments", params={"post": "{resources.posts.id}"})),
+    ),
+    (
+        "reference-in-json",
+        config(
+            "posts",
+            child("search", method="POST", json={"filter": {"post": "{resources.posts.id}"}}),
+        ),
+    ),
+    (
+        "reference-in-headers",
+        config("posts", child("comments", headers={"X-Post": "{resources.posts.id}"})),
+    ),
+    (
+        "reference-to-a-nested-field",
+        config("posts", child("authors/{resources.posts.author.id}")),
+    ),
+    (
+        "grandchild",
+        config(
+            "posts",
+            child("posts/{resources.posts.id}/comments"),
+            child("comments/{resources.comments.id}/likes", name="likes"),
+        ),
+    ),
+    (
+        "fixed-path-param",
+        config({"name": "posts", "endpoint": {"path": "{section}", "params": {"section": "blog"}}}),
+    ),
+    (
+        "fixed-and-resolve-path-params",
+        config(
+            "posts",
+            child("{section}/{post_id}/comments", params={"section": "p", "post_id": RESOLVE_POST}),
+        ),
+    ),
+    (
+        "escaped-braces",
+        config({"name": "posts", "endpoint": {"path": "posts", "params": {"q": "{{raw}}"}}}),
+    ),
+    ("whole-body-selector", config({"name": "me", "endpoint": {"data_selector": "$"}})),
+    (
+        "write-disposition-dict",
+        config(
+            {
+                "name": "posts",
+                "primary_key": "id",
+                "write_disposition": {"disposition": "merge", "strategy": "upsert"},
+            }
+        ),
+    ),
+]
+
+INVALID: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "unbound-path-placeholder",
+        config(child("posts/{post_id}/comments")),
+        "resources[0].endpoint.path",
+    ),
+    (
+        "unknown-context-in-path",
+        config("posts", child("posts/{resource.posts.id}/comments")),
+        "resources[1].endpoint.path",
+    ),
+    (
+        "unknown-context-in-params",
+        config("posts", child("comments", params={"post": "{unknown.posts.id}"})),
+        "resources[1].endpoint.params.post",
+    ),
+    (
+        "plain-placeholder-in-params",
+        config(child("comments", params={"post": "{post_id}"})),
+        "resources[0].endpoint.params.post",
+    ),
+    (
+        "plain-placeholder-in-json",
+        config(child("comments", method="POST", json={"post": "{post_id}"})),
+        "resources[0].endpoint.json.post",
+    ),
+    (
+        "incremental-placeholder-without-incremental",
+        config(child("comments", params={"since": "{incremental.start_value}"})),
+        "resources[0].endpoint.params.since",
+    ),
+    (
+        "unknown-parent",
+        config("posts", child("posts/{resources.post.id}/comments")),
+        "resources[1].endpoint.path",
+    ),
+    (
+        "malformed-reference",
+        config("posts", child("posts/{resources.posts}/comments")),
+        "resources[1].endpoint.path",
+    ),
+    (
+        "two-parents",
+        config(
+            "posts",
+            "users",
+            child("comments/{resources.posts.id}", params={"u": "{resources.users.id}"}),
+        ),
+        "resources[2].endpoint.params.u",
+    ),
+    (
+        "cycle",
+        config(
+            child("a/{resources.b.id}", name="a"),
+            child("b/{resources.a.id}", name="b"),
+        ),
+        "resources[0].endpoint",
+    ),
+    (
+        "own-parent",
+        config(child("posts/{resources.posts.id}", name="posts")),
+        "resources[0].endpoint",
+    ),
+    (
+        "resolve-param-not-in-path",
+        config("posts", child("comments", params={"post": RESOLVE_POST})),
+        "resources[1].endpoint.params.post",
+    ),
+    (
+        "resolve-param-to-unknown-parent",
+        config(
+            "posts",
+            child(
+                "posts/{id}/comments",
+                params={"id": {"type": "resolve", "resource": "pots", "field": "id"}},
+            ),
+        ),
+        "resources[1].endpoint.path",
+    ),
+    (
+        "param-type-misspelt",
+        config(child("comments", params={"x": {"type": "resolved", "resource": "a"}})),
+        "resources[0].endpoint.params.x.type",
+    ),
+    (
+        "include-from-parent-without-parent",
+        config({"name": "posts", "include_from_parent": ["id"]}),
+        "resources[0].include_from_parent",
+    ),
+    # where the user wrote the value: the string is the resource's name, the paginator's type
+    ("duplicate-name", config("posts", "posts"), "resources[1]"),
+    (
+        "unknown-paginator",
+        config({"name": "posts", "endpoint": {"paginator": "page_numbr"}}),
+        "resources[0].endpoint.paginator",
+    ),
+    (
+        "offset-without-limit",
+        config({"name": "posts", "endpoint": {"paginator": {"type": "offset"}}}),
+        "resources[0].endpoint.paginator.limit",
+    ),
+    (
+        "unknown-auth-type",
+        config("posts", client={"auth": {"type": "bearr", "token": "t"}}),
+        "client.auth.type",
+    ),
+    (
+        "misspelt-resource-key",
+        config({"name": "posts", "primary_ky": "id"}),
+        "resources[0].primary_ky",
+    ),
+    (
+        "unmatched-brace",
+        config({"name": "posts", "endpoint": {"path": "posts/{id"}}),
+        "resources[0].endpoint.path",
+    ),
+]
+
+
+def _dlt_builds(raw: dict[str, Any]) -> None:
+    dlt_rest_api_source(copy.deepcopy(raw))
+
+
+@pytest.mark.parametrize("raw", [case[1] for case in VALID], ids=[case[0] for case in VALID])
+def test_dlt_and_restsync_accept(raw: dict[str, Any]) -> None:
+    _dlt_builds(raw)
+    source = restsync_rest_api_source(copy.deepcopy(raw))
+    names = [r if isinstance(r, str) else r["name"] for r in raw["resources"]]
+    assert sorted(source.resources) == sorted(names)
+
+
+@pytest.mark.parametrize(
+    ("raw", "location"), [case[1:] for case in INVALID], ids=[case[0] for case in INVALID]
+)
+def test_dlt_and_restsync_refuse(raw: dict[str, Any], location: str) -> None:
+    with pytest.raises(Exception) as refused_by_dlt:  # noqa: PT011 - dlt raises many kinds
+        _dlt_builds(raw)
+    assert not isinstance(refused_by_dlt.value, ConfigError)
+    with pytest.raises(ConfigError) as refused:
+        restsync_rest_api_source(copy.deepcopy(raw))
+    assert refused.value.location == location, str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_the_callers_config_is_not_modified() -> None:
+    for _, raw in VALID:
+        before = copy.deepcopy(raw)
+        restsync_rest_api_source(raw)
+        assert raw == before
