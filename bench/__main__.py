@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from restsync.emulator import RECORD_SHAPES
 
 from . import FULL, QUICK, WORKLOADS, BenchError, run_workloads
+from ._report import markdown
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,9 +46,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="run clients in this process instead of a fresh one per run (W4 never is)",
     )
+    parser.add_argument(
+        "--markdown",
+        metavar="JSON",
+        default=None,
+        help="print the results table of an earlier run's JSON file as Markdown, run nothing",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the DuckDB files of every run")
     parser.add_argument("--workdir", default=None, help="folder for DuckDB files (default: temp)")
     args = parser.parse_args(argv)
+    if args.markdown is not None:
+        print(markdown(json.loads(Path(args.markdown).read_text(encoding="utf-8"))))
+        return 0
     workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     sizes = replace(QUICK if args.quick else FULL, shape=args.shape)
     if args.dlt_repeat is not None:

@@ -103,18 +103,36 @@ def write_json(report: dict[str, Any], path: Path) -> None:
 
 
 def _format(metric: Metric) -> str:
-    value = metric.value
+    return format_value(metric.value, metric.unit)
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A metric's value as the table shows it (``63,631 rec/s``, ``11.22 x``, ``n/a``)."""
     if value is None:
         return "n/a"
-    if metric.unit == "rec/s":
+    if unit == "rec/s":
         text = f"{value:,.0f}"
-    elif metric.unit in ("s", "x", "%"):
+    elif unit in ("s", "x", "%"):
         text = f"{value:,.2f}" if value < 100 else f"{value:,.1f}"
-    elif metric.unit == "MB":
+    elif unit == "MB":
         text = f"{value:,.0f}"
     else:
         text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return f"{text} {metric.unit}".rstrip()
+    return f"{text} {unit}".rstrip()
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The results table of a written report (``write_json``'s file) as Markdown, for docs."""
+    lines = ["| | tool | metric | median | target | |", "| --- | --- | --- | ---: | ---: | --- |"]
+    for name, workload in report["workloads"].items():
+        for index, m in enumerate(workload["metrics"]):
+            verdict = {True: "pass", False: "FAIL", None: ""}[m["passed"]]
+            value = format_value(m["value"], m["unit"])
+            lines.append(
+                f"| {name if index == 0 else ''} | {m['tool']} | {m['metric']} | {value} "
+                f"| {m['target']} | {verdict} |"
+            )
+    return "\n".join(lines)
 
 
 def results_table(results: Sequence[WorkloadResult], *, title: str) -> Table:

@@ -264,3 +264,15 @@ def test_digest_comparison_catches_one_changed_nested_value(tmp_path: Path) -> N
     assert worse[0].startswith("items: columns differ (extra ['extra BIGINT'")
     assert "items__line_items__serials: 0 rows" in worse[1]
     assert worse[2].startswith("items__tags: same")
+
+
+def test_markdown_prints_the_table_of_a_written_report(
+    smoke: tuple[dict[str, Any], Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    report, base, _ = smoke
+    assert main(["--markdown", str(base / "results.json")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = sum(len(w["metrics"]) for w in report["workloads"].values())
+    assert len(lines) == 2 + rows
+    assert all(line.startswith("| ") and line.endswith(" |") for line in lines)
+    assert any(line.startswith("| W5 | restsync drop-in | first sync |") for line in lines)

@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 import requests
-from dlt.sources.helpers.rest_client.paginators import BasePaginator, JSONResponseCursorPaginator
+from dlt.sources.helpers.rest_client.paginators import (
+    BasePaginator,
+    HeaderLinkPaginator,
+    JSONLinkPaginator,
+    JSONResponseCursorPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -334,3 +341,67 @@ def test_an_ignored_page_ends_a_windowed_sequence_there(tmp_path: Path) -> None:
         tables = load_both(_moved(config, url), tmp_path)
     # dlt's client stops paginating at the ignored page; pages fetched past it are dropped
     assert _ids(tables["items"]) == [10, 11, 12, 13, 14, 20, 21, 22, 23, 24]
+
+
+def test_dlt_paginator_objects_run_as_dlt_runs_them(tmp_path: Path) -> None:
+    config = _config(
+        _resource("items", data_selector="data", paginator=PAGED),
+        _resource("users", data_selector="data", paginator={"type": "offset", "limit": 4}),
+        _resource("orders", data_selector="data", paginator={"type": "json_link"}),
+        _resource("tags", paginator={"type": "header_link"}),
+    )
+    with _served(config, records=17, page_size=5) as api:
+        live = _moved(config, api.url)
+        endpoints = [r["endpoint"] for r in live["resources"]]
+        endpoints[0]["paginator"] = PageNumberPaginator(base_page=1, total_path=None)
+        endpoints[1]["paginator"] = OffsetPaginator(limit=4, total_path=None)
+        endpoints[2]["paginator"] = JSONLinkPaginator(next_url_path="next")
+        endpoints[3]["paginator"] = HeaderLinkPaginator()
+        tables = load_both(live, tmp_path)
+        for name in ("items", "users", "orders", "tags"):
+            assert _ids(tables[name]) == list(range(1, 18)), name
+
+
+def _notes_by_body_api() -> Starlette:
+    """``/items``: three items; ``POST /notes`` with ``{"item": id, "page": {"after": n}}``:
+    five notes per item, two per page, the next position at ``next``."""
+
+    async def items(request: Request) -> JSONResponse:
+        return JSONResponse({"data": [{"id": n} for n in (1, 2, 3)]})
+
+    async def notes(request: Request) -> JSONResponse:
+        body = await request.json()
+        item = int(body["item"])
+        start = int(body.get("page", {}).get("after") or 0)
+        chunk = [{"id": item * 100 + n, "item": item} for n in range(start, min(start + 2, 5))]
+        following = start + 2 if start + 2 < 5 else None
+        return JSONResponse({"data": chunk, "next": following and str(following)})
+
+    return Starlette(routes=[Route("/items", items), Route("/notes", notes, methods=["POST"])])
+
+
+def test_child_cursor_in_a_body_that_holds_the_parent_id(tmp_path: Path) -> None:
+    config = {
+        "client": {"base_url": "http://api.test"},
+        "resources": [
+            _resource("items", data_selector="data", paginator="single_page"),
+            {
+                "name": "notes",
+                "primary_key": "id",
+                "endpoint": {
+                    "path": "notes",
+                    "method": "POST",
+                    "json": {"item": "{resources.items.id}"},
+                    "data_selector": "data",
+                    "paginator": {
+                        "type": "cursor",
+                        "cursor_path": "next",
+                        "cursor_body_path": "page.after",
+                    },
+                },
+            },
+        ],
+    }
+    with serve_app(_notes_by_body_api()) as url:
+        tables = load_both(_moved(config, url), tmp_path)
+    assert _ids(tables["notes"]) == [i * 100 + n for i in (1, 2, 3) for n in range(5)]

@@ -141,7 +141,8 @@ def parse_page(
         url=str(response.request.url),
         record_count=len(records),
         status=response.status_code,
-        content=response.content,
+        # a live paginator reads the response itself; for the rest the body is not kept
+        content=response.content if resource.keeps_records else b"",
         records=tuple(records) if resource.keeps_records else (),
     )
     identity = identify(records)

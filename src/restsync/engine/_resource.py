@@ -48,7 +48,7 @@ class ResourceRun:
         self.selector: Selector | None = compile_selector(config.endpoint.data_selector)
         self.steps = compile_steps(config.processing_steps)
         self.react = response_reactor(config.endpoint.response_actions)
-        #: a live paginator reads each page's records (``update_state(response, data)``)
+        #: a live paginator reads each page's body and records (``update_state(response, data)``)
         self.keeps_records = isinstance(self.paginator_config, CustomPaginator)
         self.stats = ResourceStats()
         limits = source.client.limits

@@ -202,7 +202,7 @@ class Sequences:
             self._event(ProgressEvent(resource.name, "page", stats.pages, stats.records))
 
         try:
-            await self._paginate(resource, url, query, fetch, emit)
+            await self._paginate(resource, endpoint, url, query, fetch, emit)
         except (PaginationLoop, PaginationError) as exc:
             raise ResponseError(
                 redact_text(str(exc), self._secrets),
@@ -214,15 +214,16 @@ class Sequences:
     async def _paginate(
         self,
         resource: ResourceRun,
+        endpoint: EndpointConfig,
         url: str,
         query: Mapping[str, Any],
         fetch: Fetch,
         emit: Emit,
     ) -> None:
         """Build the sequence's paginator and run it: a window of pages when its requests are
-        predictable, else one page after another."""
+        predictable, else one page after another. ``endpoint`` is the sequence's own (its
+        placeholders filled): a cursor in the body and a live paginator start from it."""
         config = resource.paginator_config
-        endpoint = resource.config.endpoint
         warn = functools.partial(self._warn, resource)
         if isinstance(config, PageNumberConfig) and config.base_page is None:
             probe = PageNumberPaginator(config, base_page=0)

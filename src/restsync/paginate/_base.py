@@ -43,8 +43,8 @@ class PageRequest:
 @dataclass(frozen=True)
 class Page:
     """A fetched page as paginators see it: the parsed body, the headers, the final URL and how
-    many records the selector found in it; ``status`` and ``content`` (the raw body) and, for
-    paginators that ask (``wants_records``), the selected ``records`` themselves."""
+    many records the selector found in it; ``status``; and, for paginators that ask
+    (``wants_records``), the raw body (``content``) and the selected ``records``."""
 
     request: PageRequest
     document: Any
