@@ -302,7 +302,10 @@ def child_main() -> None:
     import duckdb  # noqa: F401
 
     if spec.tool in ("restsync", "dropin"):
-        import restsync  # noqa: F401
+        import restsync
+
+        if spec.tool == "restsync":  # a process running restsync alone, as the command line
+            restsync.tune_process()
     elif spec.tool == "dlt":
         from dlt.sources import rest_api  # noqa: F401
     import_rss = _peak_rss_mb()

@@ -46,3 +46,20 @@ def postgres_url() -> str:
             pytest.fail(f"PostgreSQL is required under CI=true but {url} is unreachable: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {url}: {exc}")
     return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A reachable Redis (127.0.0.1:6379, or RESTSYNC_TEST_REDIS) for the shared rate budget;
+    skipped with the reason when absent, except under CI=true where its absence is a failure.
+    Tests keep their keys apart by host name (the budget's keys are per API host)."""
+    import redis
+
+    url = os.environ.get("RESTSYNC_TEST_REDIS", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is required under CI=true but {url} is unreachable: {exc}")
+        pytest.skip(f"Redis not reachable at {url}: {exc}")
+    return url

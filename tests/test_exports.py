@@ -17,6 +17,7 @@ PACKAGES = [
     "restsync.source",
     "restsync.emulator",
     "restsync.cli",
+    "restsync.dagster",
 ]
 
 

@@ -1,44 +1,77 @@
-"""restsync's collector control restores what it found; its allocator choice can be
-overridden."""
+"""``tune_process`` is the opt-in that tunes a whole process for restsync (Arrow's system
+allocator unless told otherwise, two malloc arenas, the collector paused while pages are
+parsed); without it ``paused`` leaves the collector alone. Tuning runs in a fresh interpreter:
+it would change the test process itself."""
 
 from __future__ import annotations
 
 import gc
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from host_probes import ARENAS, SETTINGS, glibc
 from restsync import _memory
 
 
-def test_paused_disables_collection_and_restores_it() -> None:
+def test_paused_leaves_the_collector_alone_in_a_process_not_tuned() -> None:
     assert gc.isenabled()
     with _memory.paused():
-        assert not gc.isenabled()
+        assert gc.isenabled()
     assert gc.isenabled()
 
 
-def test_paused_leaves_a_disabled_collector_disabled() -> None:
-    gc.disable()
-    try:
-        with _memory.paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
+TUNED = (
+    SETTINGS
+    + ARENAS
+    + """
+import restsync
+from restsync import _memory
+
+restsync.tune_process()
+report = {"pool": settings()["arrow_pool"]}
+with _memory.paused():
+    report["paused"] = gc.isenabled()
+    with _memory.paused():  # overlapping blocks (two engines): the outer one restores
+        pass
+    report["inner_done"] = gc.isenabled()
+report["after"] = gc.isenabled()
+gc.disable()
+with _memory.paused():
+    pass
+report["left_disabled"] = not gc.isenabled()
+gc.enable()
+report["arenas"] = arenas()
+print(json.dumps(report))
+"""
+)
 
 
 @pytest.mark.parametrize(("setting", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
-def test_importing_restsync_picks_the_system_allocator_for_arrow_unless_told(
-    setting: str | None, expected: str
+def test_tune_process_tunes_this_process(
+    setting: str | None, expected: str, tmp_path: Path
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     if setting is not None:
         env["ARROW_DEFAULT_MEMORY_POOL"] = setting
-    code = "import restsync, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    run = subprocess.run(
+        [sys.executable, "-c", TUNED],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    assert out.stdout.strip() == expected
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout.splitlines()[-1])
+    assert report["pool"] == expected
+    assert report["paused"] is False
+    assert report["inner_done"] is False
+    assert report["after"] is True
+    assert report["left_disabled"] is True
+    if glibc():
+        assert report["arenas"] <= 2

@@ -1,12 +1,13 @@
 """restsync: fast, polite, crash-safe syncs of REST APIs into DuckDB or any dlt destination.
 
 ``rest_api_source`` is a drop-in for ``dlt.sources.rest_api.rest_api_source``; ``sync`` runs a
-config (dict, file or built-in connector name) into a destination in one call.
+config (dict, file or built-in connector name) into a destination in one call. Importing
+or calling restsync changes nothing process-wide; ``tune_process`` is the opt-in tuning of
+a process that runs restsync alone (the ``restsync`` command makes it).
 """
 
 from __future__ import annotations
 
-from . import _memory  # noqa: F401  (first: it picks Arrow's allocator before pyarrow loads)
 from ._exceptions import (
     APIError,
     ConfigError,
@@ -17,6 +18,7 @@ from ._exceptions import (
     RestSyncError,
     RetriableAPIError,
 )
+from ._memory import tune_process
 from .config import SourceConfig, load_config
 from .engine import ProgressEvent
 from .source import SyncResult, rest_api_source, sync
@@ -36,4 +38,5 @@ __all__ = [
     "load_config",
     "rest_api_source",
     "sync",
+    "tune_process",
 ]

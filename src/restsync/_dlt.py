@@ -21,22 +21,32 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
 from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources.helpers.rest_client.auth import (
+    APIKeyAuth,
+    BearerTokenAuth,
+    OAuth2ClientCredentials,
+)
+from dlt.sources.helpers.rest_client.auth import HttpBasicAuth as DltHttpBasicAuth
 from dlt.sources.helpers.rest_client.detector import single_entity_path
 from dlt.sources.helpers.rest_client.paginators import BasePaginator
 
 __all__ = [
+    "APIKeyAuth",
     "BasePaginator",
+    "BearerTokenAuth",
     "ConfigFieldMissingException",
     "CurrentLoadPackageStateNotAvailable",
     "DatabaseUndefinedRelation",
     "Destination",
     "DltException",
+    "DltHttpBasicAuth",
     "DltResource",
     "DltSource",
     "DuckDbCredentials",
     "FilterItem",
     "MapItem",
     "NamingConvention",
+    "OAuth2ClientCredentials",
     "PipelineStepFailed",
     "TLoaderFileFormat",
     "UnknownDestinationModule",

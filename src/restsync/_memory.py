@@ -1,23 +1,21 @@
-"""Memory housekeeping: the garbage collector kept out of the hot path, and freed memory
-handed back to the system between extracting and loading.
+"""Memory tuning for a process that runs restsync alone (the command line), and the one
+piece of housekeeping a library may do anywhere.
 
-Parsing one page allocates thousands of dicts and lists. Each allocation counts towards an
-automatic collection, and every full collection walks all live container objects, which after
-importing dlt are a few hundred thousand. None of them are garbage, and a page's records hold
-no reference cycles, so that work is wasted. Measured on 200,000 records (5 isolated syncs,
-medians): 5.43 s before, 5.26 s with parsing paused; the larger gain came once pages were
-converted and freed inside the paused block (engine ``fetch``). Import-time objects are not
-frozen (``gc.freeze``) any more: with Arrow decoding most pages there is no measurable gain
-(W2 A/B 2.80 vs 2.81 s), and the freeze was one of the things that, with aiohttp loaded,
-changed the order in which objects die at exit so that DuckDB's bindings printed leak
-reports (see ``cli.main``).
+restsync as a library changes nothing process-wide: importing it or calling ``sync()`` leaves
+the host's environment, allocators and garbage collector as they were. ``tune_process()`` is
+the explicit opt-in the CLI (and the benchmarks) make, for a process that belongs to restsync:
 
-Peak memory: the allocators restsync picks return freed memory instead of keeping it for
-reuse. Importing restsync makes Arrow use the system allocator (``ARROW_DEFAULT_MEMORY_POOL``,
-unless set, and only when restsync is what loads pyarrow: Arrow reads it once), and a sync caps
-glibc at two malloc arenas (each thread otherwise gets its own, which keeps the freed pages
-of the pages it parsed). Measured on 1,000,000 records with DuckDB capped at 64MB (peak RSS,
-two runs each): 295/307 MB before, 258/266 MB after; 200,000 records took as long.
+- Arrow uses the system allocator (unless ``ARROW_DEFAULT_MEMORY_POOL`` says otherwise), and
+  glibc gets at most two malloc arenas (each thread otherwise gets its own, which keeps the
+  freed pages of the pages it parsed). Both return freed memory instead of keeping it for
+  reuse. Measured on 1,000,000 records with DuckDB capped at 64MB (peak RSS, two runs each):
+  295/307 MB before, 258/266 MB after; 200,000 records took as long.
+- No automatic collection while a page is parsed (``paused``). Parsing one page allocates
+  thousands of dicts and lists; each allocation counts towards an automatic collection, and
+  every full collection walks all live container objects (a few hundred thousand after
+  importing dlt), none of them garbage. Measured on 200,000 records parsed as dicts: 5.43 s
+  before, 5.26 s with parsing paused. Switching the collector off is process-wide (every
+  thread of the host would lose it meanwhile), so without the opt-in ``paused`` does nothing.
 """
 
 from __future__ import annotations
@@ -26,29 +24,55 @@ import ctypes
 import ctypes.util
 import gc
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
-
-import pyarrow as pa  # after choosing its allocator
+import pyarrow as pa
 
 _M_ARENA_MAX = -8  # mallopt parameter, glibc's malloc.h
+
+_tuned = False
+_pause_lock = threading.Lock()
+_pauses = 0  # blocks inside ``paused`` right now (engine threads may overlap)
+
+
+def tune_process() -> None:
+    """Tune this whole process for restsync: Arrow's system allocator, two malloc arenas,
+    and the collector paused while pages are parsed. For programs that run restsync and
+    nothing else (the ``restsync`` command calls it first); a library host should not."""
+    global _tuned
+    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+        pa.set_memory_pool(pa.system_memory_pool())
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(_M_ARENA_MAX, 2)
+    _tuned = True
 
 
 @contextmanager
 def paused() -> Iterator[None]:
-    """No automatic collection inside the block (collections resume after it, as before)."""
-    if not gc.isenabled():
+    """No automatic collection inside the block, in a tuned process (``tune_process``); the
+    collector resumes once the last overlapping block ends, unless it was off before."""
+    global _pauses
+    with _pause_lock:
+        # off before any pause of ours: the host's choice, left alone
+        owned = _tuned and (_pauses > 0 or gc.isenabled())
+        if owned:
+            _pauses += 1
+            gc.disable()
+    if not owned:
         yield
         return
-    gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0:
+                gc.enable()
 
 
 @cache
@@ -63,17 +87,11 @@ def _glibc() -> Any:
     return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
 
 
-def limit_arenas() -> None:
-    """At most two malloc arenas from now on (for the whole process; existing ones stay)."""
-    libc = _glibc()
-    if libc is not None:
-        libc.mallopt(_M_ARENA_MAX, 2)
-
-
 def release_unused() -> None:
     """Hand memory that was freed but kept by the allocators back to the system. After an
     extraction the C heap and Arrow's pool keep tens of MB of pages they no longer use, and a
-    load that follows would stack its own memory on top of them."""
+    load that follows would stack its own memory on top of them. This changes no setting: the
+    allocators keep working as the host configured them."""
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)

@@ -101,6 +101,15 @@ CASES = {
         lambda body: [item["record"] for item in body["list"]],
         7,
     ),
+    # realistic records: every CRM record carries a list of line items
+    "realistic-shape": Case(
+        ("crm", "--records", "7", "--shape", "realistic"),
+        "accounts",
+        "access_token",
+        lambda token: {"Authorization": f"Bearer {token}"},
+        lambda body: [i["record"] for i in body["list"] if "line_items" in i["record"]],
+        7,
+    ),
     # a config file with a {secret: api_key} reference: the emulator makes a value up
     "config-file": Case(
         ("sales.yaml", "--records", "12"),

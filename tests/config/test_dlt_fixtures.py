@@ -149,9 +149,56 @@ VALID: list[tuple[str, dict[str, Any]]] = [
             }
         ),
     ),
+    (
+        "dlt-resource-hints",
+        config(
+            {
+                "name": "posts",
+                "parallelized": True,
+                "schema_contract": {"columns": "freeze"},
+                "table_format": "native",
+                "file_format": "parquet",
+                "nested_hints": {"tags": {"write_disposition": "replace"}},
+                "references": [
+                    {
+                        "referenced_table": "users",
+                        "columns": ["author_id"],
+                        "referenced_columns": ["id"],
+                    }
+                ],
+            },
+            "users",
+        ),
+    ),
+    (
+        "columns-as-a-list",
+        config(
+            {
+                "name": "posts",
+                "columns": [
+                    {"name": "id", "data_type": "bigint"},
+                    {"name": "title", "data_type": "text", "nullable": False},
+                ],
+            },
+            resource_defaults={"columns": [{"name": "id", "nullable": False}]},
+        ),
+    ),
 ]
 
 INVALID: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "bad-default-overridden-everywhere",
+        config(
+            {"name": "posts", "write_disposition": "append"},
+            resource_defaults={"write_disposition": "upsert"},
+        ),
+        "resource_defaults.write_disposition",
+    ),
+    (
+        "bad-schema-contract",
+        config({"name": "posts", "schema_contract": "frozen"}),
+        "resources[0].schema_contract",
+    ),
     (
         "unbound-path-placeholder",
         config(child("posts/{post_id}/comments")),

@@ -164,6 +164,18 @@ AUTHS = "api_key, bearer, http_basic, oauth2_client_credentials"
 
 INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     (
+        "dialect-key-misspelt",
+        config(_resource(paginator={"type": "page_number", "start_from_pag": 1})),
+        "resources[0].endpoint.paginator.start_from_pag",
+        "unknown key 'start_from_pag' (did you mean 'start_from_page'?)",
+    ),
+    (
+        "resource-hint-misspelt",
+        config({"name": "a", "table_formt": "delta"}),
+        "resources[0].table_formt",
+        "unknown key 'table_formt' (did you mean 'table_format'?)",
+    ),
+    (
         "paginator-type-misspelt",
         config("a", _resource(paginator={"type": "pagenumber"})),
         "resources[1].endpoint.paginator.type",
@@ -223,9 +235,10 @@ INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "unknown-key-without-suggestion",
         config({"name": "a", "zzz": 1}),
         "resources[0].zzz",
-        "unknown key 'zzz'; allowed: name, endpoint, primary_key, merge_key, write_disposition, "
+        "unknown key 'zzz'; allowed: endpoint, name, primary_key, merge_key, write_disposition, "
         "table_name, columns, include_from_parent, selected, max_table_nesting, "
-        "processing_steps",
+        "processing_steps, parallelized, schema_contract, table_format, file_format, "
+        "nested_hints, references",
     ),
     (
         "top-level-key-misspelt",

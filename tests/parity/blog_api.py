@@ -9,6 +9,7 @@ Everything is deterministic, so dlt and restsync see the same answers. Imported 
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from starlette.applications import Starlette
@@ -123,10 +124,28 @@ async def comments_by_header(request: Request) -> JSONResponse:
     return JSONResponse({"data": comments(int(post_id))})
 
 
+#: what ``/private/posts`` accepts: any one of these credentials
+TOKEN, API_KEY, BASIC = "blog-token", "blog-key", ("blog", "pw")
+
+
+async def private_posts(request: Request) -> JSONResponse:
+    """All posts, for a bearer token, an API key (query ``key`` or header ``X-Blog-Key``) or
+    basic auth; anything else is a 401."""
+    basic = "Basic " + base64.b64encode(":".join(BASIC).encode()).decode()
+    allowed = request.headers.get("authorization") in (f"Bearer {TOKEN}", basic) or API_KEY in (
+        request.query_params.get("key"),
+        request.headers.get("x-blog-key"),
+    )
+    if not allowed:
+        return JSONResponse({"message": "unauthorized"}, status_code=401)
+    return JSONResponse(posts())
+
+
 def app() -> Starlette:
     return Starlette(
         routes=[
             Route("/posts", paged_posts),
+            Route("/private/posts", private_posts),
             Route("/cursor/posts", cursor_posts),
             Route("/linked/posts", linked_posts),
             Route("/header/posts", header_linked_posts),

@@ -62,6 +62,24 @@ CONFIGS: list[tuple[str, list[Any], dict[str, int]]] = [
         ],
         {"posts": POSTS},
     ),
+    *(
+        (
+            f"json_link_last_page_{ending}",
+            [
+                {
+                    "name": "posts",
+                    "endpoint": {
+                        "path": "linked/posts",
+                        "params": {"last": ending},
+                        "data_selector": "data",
+                        "paginator": {"type": "json_link", "next_url_path": "next"},
+                    },
+                }
+            ],
+            {"posts": POSTS},
+        )
+        for ending in ("null", "absent")
+    ),
     (
         "header_link",
         [{"name": "posts", "endpoint": {"path": "header/posts", "paginator": "header_link"}}],
@@ -167,6 +185,19 @@ CONFIGS: list[tuple[str, list[Any], dict[str, int]]] = [
             ),
         ],
         {"posts": POSTS, "comments": COMMENT_COUNT},
+    ),
+    (
+        "dlt_hints_columns_list_and_file_format",
+        [
+            {
+                **POSTS_PAGED,
+                "columns": [{"name": "score", "data_type": "text"}, {"name": "extra"}],
+                "schema_contract": {"tables": "evolve"},
+                "file_format": "jsonl",
+                "parallelized": True,
+            }
+        ],
+        {"posts": POSTS},
     ),
     (
         "resolve_param_in_path",

@@ -15,6 +15,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from restsync import tune_process
+
 from ._check import check
 from ._connectors import list_connectors
 from ._demo import demo
@@ -79,6 +81,7 @@ def main() -> NoReturn:
     The teardown frees nothing the system does not, and during it DuckDB's bindings (nanobind)
     report their module-level objects as leaked whenever modules happen to go in another
     order; with aiohttp loaded that printed ~40 lines of "nanobind: leaked" after the demo."""
+    tune_process()  # this process is restsync's own: tune it as a library must not
     status = execute()
     atexit._run_exitfuncs()  # logging's flush, dlt's, the user's
     for stream in (sys.stdout, sys.stderr):

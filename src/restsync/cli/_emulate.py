@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from restsync.emulator import serve
+from restsync.emulator import RecordShape, serve
 
 from ._configs import ConfigArg, emulated_config, emulator_options
 from ._errors import errors
@@ -29,6 +29,13 @@ def emulate(
     generation: Annotated[
         int | None, typer.Option(help="Change some records (to try merges).")
     ] = None,
+    shape: Annotated[
+        RecordShape | None,
+        typer.Option(
+            help="Records: flat (the hinted columns) or realistic (lists, nested objects, "
+            "mixed types, late and mostly-null fields, colliding keys)."
+        ),
+    ] = None,
 ) -> None:
     """Serve a fake of the API a config describes, on 127.0.0.1, until Ctrl-C.
 
@@ -43,6 +50,7 @@ def emulate(
             fault_rate=fault_rate,
             rate_limit=rate_limit,
             generation=generation,
+            shape=shape,
         )
         with serve(source, options, port=port) as running:
             out = console()

@@ -7,6 +7,7 @@ stay data and every other part of restsync reads them one way:
 
 * a callable in ``processing_steps[i].<step>``, in ``response_actions[i]`` or in
   its ``action`` (one or a list) stays the callable;
+* an auth object at ``auth`` (dlt's or requests') becomes its config dict (``auth_dict``);
 * a paginator instance (dlt's ``BasePaginator``, a user's subclass included) becomes
   ``{"type": "custom", "instance": obj}``, run through its own methods (``CustomPaginator``);
 * ``client.session`` becomes the plain parts restsync can honour (see ``session_parts``), or a
@@ -24,7 +25,13 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import HTTPBasicAuth as RequestsBasicAuth
 
-from restsync._dlt import BasePaginator
+from restsync._dlt import (
+    APIKeyAuth,
+    BasePaginator,
+    BearerTokenAuth,
+    DltHttpBasicAuth,
+    OAuth2ClientCredentials,
+)
 from restsync._exceptions import ConfigError
 
 from ._paths import Path, format_location
@@ -37,6 +44,8 @@ def live_value(value: Any, path: Path) -> Any:
     place takes no live object (the caller then refuses it)."""
     if isinstance(value, BasePaginator) and path and path[-1] == "paginator":
         return {"type": "custom", "instance": value}
+    if isinstance(value, requests.auth.AuthBase) and path and path[-1] == "auth":
+        return auth_dict(value)
     if callable(value) and not isinstance(value, type) and _takes_callable(path):
         return value
     return _NOT_LIVE
@@ -47,7 +56,12 @@ NOT_LIVE = _NOT_LIVE
 
 def _takes_callable(path: Path) -> bool:
     """Places dlt calls: ``...processing_steps[i].<step>``, ``...response_actions[i]``,
-    ``...response_actions[i].action`` and ``...response_actions[i].action[k]``."""
+    ``...response_actions[i].action`` and ``...response_actions[i].action[k]``, and a
+    resource's ``table_name`` (dlt's hint, called with each record)."""
+    if path[-1:] == ("table_name",) and (
+        path[:-1] == ("resource_defaults",) or (len(path) == 3 and path[0] == "resources")
+    ):
+        return True
     for cut in range(len(path) - 1):
         if path[cut] == "processing_steps":
             rest = path[cut + 1 :]
@@ -61,6 +75,37 @@ def _takes_callable(path: Path) -> bool:
                 or (len(rest) == 3 and rest[1] == "action" and isinstance(rest[2], int))
             )
     return False
+
+
+def auth_dict(auth: Any) -> dict[str, Any]:
+    """An auth object as the config dict it stands for: dlt's own classes (exactly those, not
+    a subclass that may change what they send) become their ``type``; any other requests
+    auth, a user's ``AuthConfigBase`` subclass included, becomes ``{"type": "custom",
+    "instance": obj}`` and is run through its own ``__call__`` on each request."""
+    kind = type(auth)
+    if kind is BearerTokenAuth:
+        return {"type": "bearer", "token": auth.token}
+    if kind is APIKeyAuth:
+        return {
+            "type": "api_key",
+            "name": auth.name,
+            "api_key": auth.api_key,
+            "location": auth.location,
+        }
+    if kind is DltHttpBasicAuth or kind is RequestsBasicAuth:
+        return {"type": "http_basic", "username": auth.username, "password": auth.password}
+    if kind is OAuth2ClientCredentials and auth.session is None:
+        fields = (
+            "access_token_url",
+            "client_id",
+            "client_secret",
+            "access_token_request_data",
+            "default_token_expiration",
+            "access_token",
+        )
+        values = {name: getattr(auth, name) for name in fields}
+        return {"type": "oauth2_client_credentials", **{k: v for k, v in values.items() if v}}
+    return {"type": "custom", "instance": auth}
 
 
 def is_session(value: Any) -> bool:

@@ -91,8 +91,24 @@ class OAuth2ClientCredentials(Model):
         return value
 
 
+class CustomAuth(Model):
+    """A live auth object from a Python config that is not one of dlt's own classes (a
+    user's ``AuthConfigBase`` subclass, any ``requests`` auth): called, as requests calls it,
+    on a requests-shaped copy of each request (see ``restsync.http.RequestsAuthFlow``)."""
+
+    type: Literal["custom"] = "custom"
+    instance: Any
+
+    @field_validator("instance")
+    @classmethod
+    def _callable(cls, value: Any) -> Any:
+        if not callable(value):
+            raise ValueError("must be a requests auth object (called with each request)")
+        return value
+
+
 AuthConfig = Annotated[
-    ApiKeyAuth | BearerAuth | HttpBasicAuth | OAuth2ClientCredentials,
+    ApiKeyAuth | BearerAuth | HttpBasicAuth | OAuth2ClientCredentials | CustomAuth,
     Field(discriminator="type"),
 ]
 AUTH_TYPES = ("api_key", "bearer", "http_basic", "oauth2_client_credentials")
@@ -291,12 +307,26 @@ class LimitsConfig(Model):
     """How hard restsync may push the API. ``max_in_flight`` caps requests in flight for the
     whole source, ``max_in_flight_per_host`` for each host; ``requests_per_second`` is an
     optional rate limit per host shared by all resources; ``page_window`` is the most pages of
-    one resource fetched at once when the paginator allows it."""
+    one resource fetched at once when the paginator allows it. ``shared_budget`` (a Redis URL)
+    makes ``requests_per_second`` and ``max_in_flight_per_host`` hold for every process that
+    names the same store, together (``restsync.http._budget``)."""
 
     max_in_flight: int = Field(default=16, ge=1, le=256)
     max_in_flight_per_host: int = Field(default=16, ge=1, le=256)
     requests_per_second: float | None = Field(default=None, gt=0)
     page_window: int = Field(default=8, ge=1, le=256)
+    shared_budget: str | None = None
+
+    @field_validator("shared_budget")
+    @classmethod
+    def _store_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("redis://", "rediss://")):
+            scheme = value.partition("://")[0] if "://" in value else "none"
+            raise ValueError(  # the URL itself may hold a password: only its scheme is shown
+                "a shared budget is kept in Redis: write redis://host:6379/0 (rediss:// for "
+                f"TLS); got a URL with scheme {scheme!r}"
+            )
+        return value
 
 
 class ClientConfig(Model):
@@ -502,22 +532,55 @@ class ColumnHint(Model):
     primary_key: bool | None = None
 
 
-class ResourceConfig(Model):
-    name: str = Field(min_length=1)
-    endpoint: EndpointConfig
+SchemaEvolution = Literal["evolve", "discard_value", "freeze", "discard_row"]
+TableFormat = Literal["iceberg", "delta", "hive", "native"]
+FileFormat = Literal[
+    "preferred", "jsonl", "typed-jsonl", "insert_values", "parquet", "csv", "reference", "model"
+]
+
+
+class ResourceDefaults(Model):
+    """``resource_defaults``: every resource key but ``name``, each optional. Validated on its
+    own, as dlt validates it, so a bad default is refused even where every resource overrides
+    it. The keys after ``processing_steps`` are dlt resource hints restsync hands to dlt as
+    they are (``parallelized`` is accepted and needs nothing: restsync always fetches
+    concurrently)."""
+
+    endpoint: EndpointConfig | None = None
     primary_key: str | tuple[str, ...] | None = None
     merge_key: str | tuple[str, ...] | None = None
     write_disposition: WriteDisposition | dict[str, Any] = "append"
-    table_name: str | None = None
+    #: a name, or (as dlt's hint) a function giving each record's table name
+    table_name: str | Callable[[Any], str] | None = None
     columns: dict[str, ColumnHint] | None = None
     include_from_parent: tuple[str, ...] = ()
     selected: bool = True
     max_table_nesting: int | None = Field(default=None, ge=0)
     processing_steps: tuple[ProcessingStep, ...] = ()
+    parallelized: bool | None = None
+    schema_contract: (
+        SchemaEvolution | dict[Literal["tables", "columns", "data_type"], SchemaEvolution] | None
+    ) = None
+    table_format: TableFormat | None = None
+    file_format: FileFormat | None = None
+    nested_hints: dict[str, dict[str, Any]] | None = None
+    references: tuple[dict[str, Any], ...] | None = None
+
+
+class ResourceConfig(ResourceDefaults):
+    name: str = Field(min_length=1)
+    endpoint: EndpointConfig
 
     @property
     def table(self) -> str:
-        return self.table_name or self.name
+        """The table the records land in (the resource's name when ``table_name`` is a
+        function: the tables it names are known only per record)."""
+        return self.table_name if isinstance(self.table_name, str) else self.name
+
+    @property
+    def dynamic_table(self) -> bool:
+        """Whether a function names each record's table."""
+        return callable(self.table_name)
 
     @property
     def parent(self) -> str | None:
@@ -532,6 +595,7 @@ class SourceConfig(Model):
     name: str = "rest_api"
     client: ClientConfig
     resources: tuple[ResourceConfig, ...] = Field(min_length=1)
+    resource_defaults: ResourceDefaults | None = None
     # values the user's config took from secret references or wrote under secret-looking
     # keys, wherever they ended up (an endpoint param, a header): masked in every message
     _secrets: frozenset[str] = PrivateAttr(default_factory=frozenset)

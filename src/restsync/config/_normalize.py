@@ -46,6 +46,9 @@ from ._placeholders import BindError, bind_path
 from ._secrets import is_secret_reference, resolve_secret
 
 TOP_LEVEL_KEYS = ("name", "client", "resources", "resource_defaults")
+#: keys of the seeds' dialect that normalisation renames, by the model they end up in: a
+#: misspelling of one is suggested like any key of the model
+DIALECT_KEYS: dict[str, tuple[str, ...]] = {"PageNumberPaginator": ("start_from_page",)}
 
 _PAGINATOR_ALIASES = {"json_response": "json_link"}
 _API_KEY_LOCATIONS = {"param": "query"}
@@ -135,7 +138,7 @@ def normalize_tracked(
     if isinstance(client, dict):
         _normalize_client(client, ("client",), result.origins, result.secret_values)
 
-    defaults = data.pop("resource_defaults", None)
+    defaults = data.get("resource_defaults")
     if defaults is not None and not isinstance(defaults, dict):
         raise ConfigError(
             f"resource_defaults must be a mapping, got {_kind(defaults)}",
@@ -150,14 +153,25 @@ def normalize_tracked(
             _normalize_resource(resource, index, defaults or {}, result.origins)
             for index, resource in enumerate(resources)
         ]
+    if defaults:
+        # kept to be validated on its own: dlt refuses a bad default even where overridden
+        data["resource_defaults"] = _copy(defaults)
     _collect_literal_secrets(data, result.secret_values)
     return result
+
+
+_PLAIN = (dict, list, tuple, str, int, float, bool, type(None), SecretStr)
 
 
 # --- copying: plain values only, secrets resolved, unsupported features refused ---------------
 
 
 def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found: set[str]) -> Any:
+    if not isinstance(value, _PLAIN):
+        # before the mapping branch: dlt's auth objects are mappings of their fields too
+        live = live_value(value, path)
+        if live is not NOT_LIVE:
+            return live
     if isinstance(value, Mapping):
         if is_secret_reference(value):
             resolved = resolve_secret(value["secret"], path, secrets)
@@ -177,9 +191,6 @@ def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found
         return secret
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    live = live_value(value, path)
-    if live is not NOT_LIVE:
-        return live
     if path == ("client", "session") and is_session(value):
         return _plain_copy(session_parts(value, path), path, secrets, found)
     raise ConfigError(_live_object_message(value, path), location=format_location(path))
@@ -333,6 +344,16 @@ def _normalize_resource_body(
     resource: dict[str, Any], path: Path, origins: dict[Path, Path]
 ) -> None:
     """Dialect rewrites inside one resource (or ``resource_defaults``), before merging."""
+    columns = resource.get("columns")
+    if isinstance(columns, list) and all(
+        isinstance(column, dict) and isinstance(column.get("name"), str) for column in columns
+    ):
+        # dlt's list form: one schema dict per column, named by its "name"
+        resource["columns"] = {
+            column["name"]: {k: v for k, v in column.items() if k != "name"} for column in columns
+        }
+        for index, column in enumerate(columns):
+            origins[(*path, "columns", column["name"])] = (*path, "columns", index)
     if "endpoint" in resource:
         resource["endpoint"] = _normalize_endpoint(
             resource["endpoint"], (*path, "endpoint"), origins
@@ -442,6 +463,18 @@ def _merge_defaults(
         if key not in merged:
             merged[key] = _copy(value)
             origins[(*path, key)] = ("resource_defaults", key)
+    own_columns, default_columns = resource.get("columns"), defaults.get("columns")
+    if isinstance(own_columns, dict) and isinstance(default_columns, dict):
+        # dlt merges column hints: a resource's hint for a column adds to the default's
+        merged["columns"] = {
+            **_copy(default_columns),
+            **{
+                name: {**default_columns.get(name, {}), **hint}
+                if isinstance(hint, dict) and isinstance(default_columns.get(name), dict)
+                else hint
+                for name, hint in own_columns.items()
+            },
+        }
     default_endpoint = defaults.get("endpoint")
     endpoint = resource.get("endpoint")
     if isinstance(default_endpoint, dict) and isinstance(endpoint, dict):

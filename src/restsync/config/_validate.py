@@ -26,7 +26,7 @@ from pydantic_core import ErrorDetails
 from restsync._exceptions import ConfigError
 
 from ._models import AUTH_TYPES, PAGINATOR_TYPES, SourceConfig
-from ._normalize import TOP_LEVEL_KEYS, Normalized, normalize_tracked
+from ._normalize import DIALECT_KEYS, TOP_LEVEL_KEYS, Normalized, normalize_tracked
 from ._paths import Path, format_location, is_secret_key, parse_location, suggest
 
 MAX_PROBLEMS = 3
@@ -203,10 +203,12 @@ def _model_field(model: type[BaseModel], name: str | int) -> Any:
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:
-    names = [field.alias or name for name, field in model.model_fields.items()]
+    # required keys first: the ones a reader looks for
+    fields = sorted(model.model_fields.items(), key=lambda item: not item[1].is_required())
+    names = [field.alias or name for name, field in fields]
     if model is SourceConfig:
         names = list(TOP_LEVEL_KEYS)
-    return names
+    return names + list(DIALECT_KEYS.get(model.__name__, ()))
 
 
 # --- choosing among union branches ------------------------------------------------------------

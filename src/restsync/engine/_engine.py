@@ -115,7 +115,11 @@ class Engine:
         resource = self.resources.get(event.resource)
         if resource is None:
             return
-        if event.kind == "throttle":
+        if event.kind == "request":
+            resource.stats.requests += 1
+            if event.status == 429:
+                resource.stats.throttled += 1
+        elif event.kind == "throttle":
             resource.window.on_throttle()
         elif event.kind == "retry":
             resource.stats.retries += 1
@@ -218,7 +222,17 @@ class Engine:
         for downstream in resource.outputs():
             await downstream.put(End())
         stats = resource.stats
-        self._event(ProgressEvent(resource.name, "done", stats.pages, stats.records))
+        self._event(
+            ProgressEvent(
+                resource.name,
+                "done",
+                stats.pages,
+                stats.records,
+                requests=stats.requests,
+                retries=stats.retries,
+                throttled=stats.throttled,
+            )
+        )
 
 
 __all__ = ["Batch", "Engine"]

@@ -122,6 +122,11 @@ def parse_page(
         resource.selector = selector
         note(resource, f"no data_selector configured; records found at '{selector.path}'")
     records = selector.select(document)
+    if records is None and request.index > 0:
+        # as dlt reads it: no records. A last page such as {"next": null} then ends the
+        # sequence with the rows before it (the paginator decides that it ended); only the
+        # first page proves the selector wrong
+        records = []
     if records is None:
         raise ResponseError(
             f"data_selector '{selector.path}' is absent from the response, which holds "

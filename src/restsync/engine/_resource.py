@@ -20,20 +20,27 @@ from ._bridge import Batch, End
 class ProgressEvent:
     """What the engine tells a progress display. ``kind`` is ``page`` (a page was handed on),
     ``retry`` / ``throttle`` (from HTTP), ``info`` (a decision worth telling, e.g. a detected
-    data selector), ``done`` or ``failed``."""
+    data selector), ``done`` or ``failed``. ``pages`` and ``records`` count so far; a ``done``
+    event also carries the resource's ``requests`` (attempts sent, retries included),
+    ``retries`` and ``throttled`` (answers 429)."""
 
     resource: str
     kind: Literal["page", "retry", "throttle", "info", "done", "failed"]
     pages: int = 0
     records: int = 0
     message: str = ""
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
 
 
 @dataclass
 class ResourceStats:
     pages: int = 0
     records: int = 0
+    requests: int = 0
     retries: int = 0
+    throttled: int = 0
     notes: list[str] = field(default_factory=list)
 
 

@@ -17,8 +17,8 @@ from ._auth import (
     build_auth,
     describe_auth,
 )
-from ._budget import RateBudget, rate_budget, rate_limit_reset
 from ._client import HttpClient, HttpEvent, HttpStats, RequestSpec
+from ._ratelimit import RateBudget, rate_budget, rate_limit_reset
 from ._redact import (
     MASK,
     RedactedError,

@@ -15,12 +15,14 @@ from typing import Any, Literal
 
 import httpx
 import orjson
+import requests
 
 from restsync._exceptions import APIError, FatalAPIError, RetriableAPIError
 from restsync.config import (
     ApiKeyAuth,
     AuthConfig,
     BearerAuth,
+    CustomAuth,
     HttpBasicAuth,
     OAuth2ClientCredentials,
 )
@@ -30,6 +32,7 @@ __all__ = [
     "BasicFlow",
     "BearerFlow",
     "OAuth2ClientCredentialsFlow",
+    "RequestsAuthFlow",
     "TokenRequestFailed",
     "build_auth",
     "describe_auth",
@@ -203,6 +206,34 @@ def form_fields(data: dict[str, Any]) -> dict[str, str | list[str]]:
     return fields
 
 
+class RequestsAuthFlow(httpx.Auth):
+    """A requests auth object (a user's ``AuthConfigBase`` subclass) run as requests runs
+    it: called on a ``PreparedRequest`` copy of each request; the URL and headers it sets are
+    what is sent."""
+
+    def __init__(self, auth: Callable[[requests.PreparedRequest], Any]) -> None:
+        self._auth = auth
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=request.method,
+            url=str(request.url),
+            headers=dict(request.headers),
+            data=request.content or None,
+        )
+        before = dict(prepared.headers)
+        result = self._auth(prepared) or prepared
+        request.url = httpx.URL(str(result.url))
+        for name, value in result.headers.items():
+            if before.get(name) != value:
+                request.headers[name] = value if isinstance(value, str) else value.decode()
+        yield request
+
+    def __repr__(self) -> str:
+        return f"RequestsAuthFlow({type(self._auth).__name__})"
+
+
 def build_auth(auth: AuthConfig | None) -> httpx.Auth | None:
     """The ``httpx.Auth`` for an auth config, or ``None`` for no auth."""
     if auth is None:
@@ -215,6 +246,8 @@ def build_auth(auth: AuthConfig | None) -> httpx.Auth | None:
         return BasicFlow(auth.username, auth.password.get_secret_value())
     if isinstance(auth, OAuth2ClientCredentials):
         return OAuth2ClientCredentialsFlow(auth)
+    if isinstance(auth, CustomAuth):
+        return RequestsAuthFlow(auth.instance)
     raise TypeError(f"unsupported auth config {type(auth).__name__}")  # pragma: no cover
 
 
@@ -240,6 +273,11 @@ def describe_auth(auth: AuthConfig | None, *, where: str = "client.auth") -> str
             f"refused; check that the client configured as {where}.client_id / "
             f"{where}.client_secret may read this resource (scopes in "
             f"{where}.access_token_request_data)"
+        )
+    if isinstance(auth, CustomAuth):
+        return (
+            f"{where} is a {type(auth.instance).__name__} object; check the credentials it was "
+            "given and what it adds to each request"
         )
     assert isinstance(auth, HttpBasicAuth)
     return (

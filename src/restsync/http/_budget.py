@@ -1,133 +1,190 @@
-"""Rate-limit headers: what an answer says about the API's request budget.
+"""A request budget shared by every process that calls one API.
 
-Read in every dialect seen in the wild, first match wins:
+One process keeps its host's rate and in-flight cap by itself (``_pace.HostPace``). Many
+processes calling the same API with one key (Dagster workers, partitions run at once, several
+machines) must share them, or N workers send N times the rate the API allows and spend
+their time on 429s. ``client.limits.shared_budget`` names a store they all reach; then every
+request also takes, per host and credentials (an API limits each key on its own):
 
-* IETF draft, one header: ``RateLimit: limit=100, remaining=50, reset=5`` (drafts 6-7) or
-  ``RateLimit: "default";r=50;t=5`` (draft 8 on), with ``RateLimit-Policy: 100;w=60`` or
-  ``"default";q=100;w=60`` giving the window;
-* IETF drafts 1-5: ``RateLimit-Limit`` / ``RateLimit-Remaining`` / ``RateLimit-Reset``;
-* GitHub and most others: ``X-RateLimit-Limit`` / ``X-RateLimit-Remaining`` /
-  ``X-RateLimit-Reset``, the reset in seconds or as a Unix time (seconds or milliseconds).
+- a rate token from pyrate-limiter's GCRA (a leaky bucket of one request, kept as one
+  timestamp in Redis and updated by one atomic script), so all processes together send at
+  most ``requests_per_second``, evenly spaced;
+- an in-flight lease: a member of a Redis sorted set scored by when the lease lapses, added
+  only while the set holds fewer than ``max_in_flight_per_host`` members (one atomic script).
+  pyrate-limiter has no concurrency limit; the lease lapses by itself (``LEASE_SECONDS`` or
+  four request timeouts) so a worker that dies mid-request does not hold a slot forever.
 
-A limit may carry its own policy (``RateLimit-Limit: 10, 10;w=1, 1000;w=3600``); with several
-policies the one allowing the fewest requests per second is kept. Values that are not finite
-numbers >= 0 count as absent.
+``SharedBudget`` is the small interface ``HttpClient`` uses (one ``request()`` block around
+each request on the wire); ``open_budget`` builds the one a URL names (``redis://`` or
+``rediss://``; another store would plug in there). pyrate-limiter and redis
+are the optional ``budget`` extra: asking for a shared budget without them is a config error.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import math
 import time
-from dataclasses import dataclass
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-import httpx
+from restsync._exceptions import ConfigError
 
-__all__ = ["RateBudget", "rate_budget", "rate_limit_reset"]
+__all__ = ["LEASE_SECONDS", "SharedBudget", "open_budget"]
 
-# Above this a reset value is a Unix time, not a number of seconds (GitHub sends epochs).
-_EPOCH_THRESHOLD = 1_000_000_000
-_EPOCH_MS_THRESHOLD = 1_000_000_000_000
+_LOCATION = "client.limits.shared_budget"
+#: the least time an in-flight lease lasts without its request ending
+LEASE_SECONDS = 60.0
+#: polling an in-flight cap that is full: first and longest sleep between tries
+_POLL_FIRST = 0.002
+_POLL_MOST = 0.05
 
-
-@dataclass(frozen=True)
-class RateBudget:
-    """An answer's word on the budget: ``limit`` requests per window, ``remaining`` in the
-    current one, ``reset`` seconds until it refills, ``window`` its length in seconds when a
-    policy says it. Any of them may be unknown."""
-
-    limit: float | None = None
-    remaining: float | None = None
-    reset: float | None = None
-    window: float | None = None
-
-
-def _number(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text.strip().strip('"'))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value >= 0 else None
+# Takes a lease when fewer than the cap are held (lapsed ones dropped first).
+# KEYS[1] the set; ARGV: now (ms), lapses at (ms), cap, lease id, key's time to live (ms)
+_TAKE_LEASE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  return 1
+end
+return 0
+"""
 
 
-def _seconds_from_now(value: float | None) -> float | None:
-    if value is None:
-        return None
-    if value >= _EPOCH_MS_THRESHOLD:
-        value /= 1000.0
-    if value >= _EPOCH_THRESHOLD:
-        value -= time.time()
-    return max(value, 0.0)
+class SharedBudget(Protocol):
+    """What every request to one host takes and gives back, across processes."""
+
+    def request(self) -> AbstractAsyncContextManager[None]:
+        """Held while one request is on the wire: entering waits for an in-flight slot, then
+        for a rate token (a token is not spent while the request still waits for a slot);
+        leaving gives the slot back, whether the request was answered, failed or cancelled."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the connection to the store."""
 
 
-def _members(value: str) -> list[tuple[str, dict[str, str]]]:
-    """A structured-field list: each member's bare item and its ``;key=value`` parameters
-    (a member that is itself ``key=value`` gives an empty item and that one parameter)."""
-    out: list[tuple[str, dict[str, str]]] = []
-    for member in value.split(","):
-        item, *params = member.split(";")
-        found = dict(p.strip().partition("=")[::2] for p in params if "=" in p)
-        if "=" in item:
-            key, _, raw = item.strip().partition("=")
-            found[key.strip()] = raw
-            item = ""
-        out.append((item.strip(), {k.strip().lower(): v.strip() for k, v in found.items()}))
-    return out
+class RedisBudget:
+    """``SharedBudget`` kept in Redis under ``restsync:budget:<name>``."""
 
-
-def _policy(value: str | None) -> tuple[float, float] | None:
-    """The most restrictive ``(quota, window)`` of a policy list such as ``10;w=1,
-    1000;w=3600`` or ``"default";q=100;w=60``."""
-    if value is None:
-        return None
-    best: tuple[float, float] | None = None
-    for item, params in _members(value):
-        quota = _number(params.get("q", item))
-        window = _number(params.get("w"))
-        if quota is None or not window:
-            continue
-        if best is None or quota / window < best[0] / best[1]:
-            best = (quota, window)
-    return best
-
-
-def rate_budget(response: httpx.Response) -> RateBudget | None:
-    """What ``response``'s rate-limit headers say, or None when it has none."""
-    headers = response.headers
-    policy = _policy(headers.get("RateLimit-Policy") or headers.get("X-RateLimit-Policy"))
-    combined = headers.get("RateLimit")
-    if combined is not None:
-        members = _members(combined)
-        fields = {k: v for _, params in members for k, v in params.items()}
-        if any(item for item, _ in members):  # draft 8 on: the first policy's item
-            fields = members[0][1]
-        limit = _number(fields.get("limit"))
-        remaining = _number(fields.get("remaining", fields.get("r")))
-        reset = _number(fields.get("reset", fields.get("t")))
-    else:
-        limit_header = headers.get("RateLimit-Limit") or headers.get("X-RateLimit-Limit")
-        limit = _number(limit_header.split(",")[0]) if limit_header else None
-        policy = policy or _policy(limit_header)
-        remaining = _number(
-            headers.get("RateLimit-Remaining") or headers.get("X-RateLimit-Remaining")
+    def __init__(
+        self,
+        url: str,
+        name: str,
+        *,
+        requests_per_second: float | None,
+        max_in_flight: int,
+        timeout: float,
+    ) -> None:
+        from pyrate_limiter import (
+            Limiter,
+            Rate,
+            RedisStateStore,
+            SingleBucketFactory,
+            StateBucket,
         )
-        reset = _number(headers.get("RateLimit-Reset") or headers.get("X-RateLimit-Reset"))
-    if policy is not None and limit is None:
-        limit = policy[0]
-    budget = RateBudget(
-        limit=limit,
-        remaining=remaining,
-        reset=_seconds_from_now(reset),
-        window=policy[1] if policy is not None else None,
-    )
-    return None if budget == RateBudget() else budget
+        from redis.asyncio import Redis
+
+        self._url = url
+        self._redis: Any = Redis.from_url(url)
+        key = f"restsync:budget:{name}"
+        self._slots_key = f"{key}:in_flight"
+        self._cap = max_in_flight
+        self._lease_ms = int(1000 * max(LEASE_SECONDS, 4 * timeout))
+        self._take_lease = self._redis.register_script(_TAKE_LEASE)
+        self._limiter: Any = None
+        if requests_per_second is not None:
+            # a bucket of one: requests spaced 1/rate apart rather than a second's burst
+            interval_ms = max(1, math.ceil(1000 / requests_per_second))
+            bucket = StateBucket(
+                [Rate(1, interval_ms, burst=1)],
+                store=RedisStateStore(self._redis, f"{key}:rate"),
+            )
+            # no leak thread (this bucket keeps no log) and 1 ms past the computed wait:
+            # the library's default 50 ms would idle a third of a 10/s budget
+            self._limiter = Limiter(SingleBucketFactory(bucket, schedule_leak=False), buffer_ms=1)
+
+    @asynccontextmanager
+    async def request(self) -> AsyncIterator[None]:
+        from redis import RedisError
+
+        lease = uuid.uuid4().hex
+        try:
+            await self._take(lease)
+        except RedisError as exc:
+            raise self._unreachable(exc) from exc
+        try:
+            yield
+        finally:
+            # shielded: a cancelled request must still give its slot back to the others; a
+            # store gone meanwhile lets the lease lapse instead
+            with contextlib.suppress(RedisError):
+                await asyncio.shield(self._redis.zrem(self._slots_key, lease))
+
+    async def _take(self, lease: str) -> None:
+        """Wait for an in-flight lease, then for a rate token."""
+        pause = _POLL_FIRST
+        while True:
+            now = int(time.time() * 1000)
+            taken = await self._take_lease(
+                keys=[self._slots_key],
+                args=[now, now + self._lease_ms, self._cap, lease, 2 * self._lease_ms],
+            )
+            if taken:
+                break
+            await asyncio.sleep(pause)
+            pause = min(_POLL_MOST, pause * 2)
+        try:
+            if self._limiter is not None:
+                await self._limiter.try_acquire_async("request")
+        except BaseException:
+            await asyncio.shield(self._redis.zrem(self._slots_key, lease))
+            raise
+
+    def _unreachable(self, exc: Exception) -> ConfigError:
+        parts = urlsplit(self._url)  # shown without its password
+        where = f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
+        return ConfigError(
+            f"the shared budget's store {where} cannot be reached ({exc}); start it, or "
+            "point the setting at one every worker reaches",
+            location=_LOCATION,
+        )
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
 
 
-def rate_limit_reset(response: httpx.Response) -> float | None:
-    """Seconds until the rate-limit budget refills when the response says it is used up
-    (remaining 0 and a reset given), else None."""
-    budget = rate_budget(response)
-    if budget is None or budget.remaining is None or budget.remaining > 0:
-        return None
-    return budget.reset
+def open_budget(
+    url: str,
+    host: str,
+    *,
+    credentials: Sequence[str] = (),
+    requests_per_second: float | None,
+    max_in_flight: int,
+    timeout: float,
+) -> SharedBudget:
+    """The shared budget of ``host`` (``scheme://host:port``) called with ``credentials`` (the
+    client's secrets), in the store ``url`` names (a Redis URL: ``LimitsConfig`` checked it).
+    An API limits each key on its own: one budget per host and credentials, named by a digest
+    of them, so the store never holds a secret."""
+    digest = hashlib.sha256("\0".join(sorted(credentials)).encode()).hexdigest()[:16]
+    try:
+        return RedisBudget(
+            url,
+            f"{host}/{digest}",
+            requests_per_second=requests_per_second,
+            max_in_flight=max_in_flight,
+            timeout=timeout,
+        )
+    except ImportError as exc:
+        raise ConfigError(
+            f"a shared budget needs pyrate-limiter and redis ({exc.name} is not installed): "
+            "pip install 'restsync[budget]' (the dagster extra includes it)",
+            location=_LOCATION,
+        ) from exc

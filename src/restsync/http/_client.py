@@ -32,10 +32,11 @@ from restsync.config import AuthConfig, ClientConfig
 
 from ._actions import Reactor
 from ._auth import TokenRequestFailed, build_auth, describe_auth, form_fields, token_refused
-from ._budget import rate_budget, rate_limit_reset
+from ._budget import open_budget
 from ._errors import exhausted, fatal, refused_origin, unreachable, unsendable, wait_too_long
 from ._origins import CredentialScope, origin_of, show_origin, without_secrets
 from ._pace import HostPace
+from ._ratelimit import rate_budget, rate_limit_reset
 from ._redact import redact_error, redact_url, secret_values
 from ._retry import RETRIABLE_TRANSPORT_ERRORS, DeadlineExceeded, backoff, retry_after
 from ._slots import Slots
@@ -240,6 +241,9 @@ class HttpClient:
             # closing waits for the connections to close: a cancellation (the engine
             # stopping) must not cut that short; the engine lets the closing finish
             await asyncio.shield(client.aclose())
+        for host in self._hosts.values():
+            if host.budget is not None:
+                await asyncio.shield(host.budget.aclose())
 
     # --- the one public operation -----------------------------------------------------------
 
@@ -510,6 +514,15 @@ class HttpClient:
                 asyncio.get_running_loop().time,
                 limits.requests_per_second,
             )
+            if limits.shared_budget is not None:
+                host.budget = open_budget(
+                    limits.shared_budget,
+                    f"{url.scheme}://{url.host}:{url.port}",
+                    credentials=secret_values(self._config),
+                    requests_per_second=limits.requests_per_second,
+                    max_in_flight=limits.max_in_flight_per_host,
+                    timeout=self._config.timeout,
+                )
             self._hosts[key] = host
         return host
 
@@ -523,32 +536,33 @@ class HttpClient:
     ) -> httpx.Response:
         await host.slots.acquire(priority)
         try:
-            while True:
-                await host.wait_until_resumed()
-                if host.limiter is not None:
-                    await host.limiter.acquire()
-                await self._global.acquire()
-                # A 429 paused the host while we queued for a global slot, or the window's cap
-                # is reached: give the slot back while waiting.
-                wait = 0.0 if host.paused_for() > 0 else host.reserve()
-                if host.paused_for() <= 0 and wait <= 0:
-                    break
-                self._global.release()
-                await asyncio.sleep(wait)
-            stats = self.stats
-            sent_at = host.sent[-1]
-            try:
-                stats.requests += 1
-                stats.in_flight += 1
-                host.in_flight += 1
-                stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
-                response = await _send_keeping_slot(client, request, auth, self._config.timeout)
-            finally:
-                stats.in_flight -= 1
-                host.in_flight -= 1
-                self._global.release()
-            response.extensions[SENT_AT] = sent_at
-            return response
+            async with host.shared():
+                while True:
+                    await host.wait_until_resumed()
+                    if host.limiter is not None:
+                        await host.limiter.acquire()
+                    await self._global.acquire()
+                    # A 429 paused the host while we queued for a global slot, or the window's cap
+                    # is reached: give the slot back while waiting.
+                    wait = 0.0 if host.paused_for() > 0 else host.reserve()
+                    if host.paused_for() <= 0 and wait <= 0:
+                        break
+                    self._global.release()
+                    await asyncio.sleep(wait)
+                stats = self.stats
+                sent_at = host.sent[-1]
+                try:
+                    stats.requests += 1
+                    stats.in_flight += 1
+                    host.in_flight += 1
+                    stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+                    response = await _send_keeping_slot(client, request, auth, self._config.timeout)
+                finally:
+                    stats.in_flight -= 1
+                    host.in_flight -= 1
+                    self._global.release()
+                response.extensions[SENT_AT] = sent_at
+                return response
         finally:
             host.slots.release()
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import math
 import statistics
 from collections import deque
@@ -39,7 +40,8 @@ from dataclasses import dataclass, field
 
 from aiolimiter import AsyncLimiter
 
-from ._budget import RateBudget
+from ._budget import SharedBudget
+from ._ratelimit import RateBudget
 from ._slots import Slots
 
 __all__ = ["HEADER_RATE_SHARE", "LEARNED_RATE_SHARE", "HostPace"]
@@ -72,6 +74,7 @@ class HostPace:
     rate: float | None = None
     configured: bool = False  # the rate is the config's: nothing learned replaces it
     limiter: AsyncLimiter | None = None
+    budget: SharedBudget | None = None  # the rate and in-flight cap shared with other processes
     paused_until: float = 0.0
     window: tuple[int, float] | None = None  # (cap, seconds) learned from headers
     longer_than: float = 0.0  # the window's longest lower bound measured
@@ -93,6 +96,10 @@ class HostPace:
         return cls(slots, loop_time, rate, configured=rate is not None, limiter=limiter)
 
     # --- waiting ----------------------------------------------------------------------------
+
+    def shared(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Held around a request: the host's shared budget, if it has one."""
+        return self.budget.request() if self.budget is not None else contextlib.nullcontext()
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, self.loop_time() + seconds)

@@ -16,7 +16,6 @@ from typing import Any, Literal
 import dlt
 import httpx
 
-from restsync import _memory
 from restsync._dlt import (
     DatabaseUndefinedRelation,
     DltSource,
@@ -202,7 +201,6 @@ def sync(
         )
     except OSError as exc:
         raise working_folder_error(exc) from exc
-    _memory.limit_arenas()
     try:
         settle_pending(pipeline, destination, pending, notes)
         new_file = destination == "duckdb" and not Path(duckdb_file).exists()

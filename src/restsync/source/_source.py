@@ -87,13 +87,17 @@ class _SourceRun:
                     _memory.release_unused()
 
 
+#: resource keys dlt reads as hints and restsync hands on as they are
+PASSED_HINTS = ("schema_contract", "table_format", "file_format", "nested_hints", "references")
+
+
 def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str, Any]:
     def keys(value: str | tuple[str, ...] | None) -> str | list[str] | None:
         return list(value) if isinstance(value, tuple) else value
 
     hints: dict[str, Any] = {
         "name": resource.name,
-        "table_name": resource.table,
+        "table_name": resource.table_name or resource.name,
         "write_disposition": resource.write_disposition,
         "selected": resource.selected,
     }
@@ -112,7 +116,21 @@ def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str,
         }
     if resource.max_table_nesting is not None:
         hints["max_table_nesting"] = resource.max_table_nesting
+    for key in PASSED_HINTS:
+        value = getattr(resource, key)
+        if value is not None:
+            hints[key] = list(value) if isinstance(value, tuple) else value
     return hints
+
+
+def _split_dlt_resources(config: Any) -> tuple[Any, list[DltResource]]:
+    """The config without the ``DltResource`` objects listed in its ``resources``, and those
+    objects: dlt puts them into the source as they are, and so does restsync."""
+    listed = config.get("resources") if isinstance(config, Mapping) else None
+    if not isinstance(listed, list) or not any(isinstance(r, DltResource) for r in listed):
+        return config, []
+    own = [r for r in listed if not isinstance(r, DltResource)]
+    return {**config, "resources": own}, [r for r in listed if isinstance(r, DltResource)]
 
 
 def rest_api_source(
@@ -140,13 +158,17 @@ def rest_api_source(
     """
     del parallelized
     arrow = max_table_nesting is None and not fast_path_disabled()
+    config, passed = _split_dlt_resources(config)
     validated = load_config(config, base_url=base_url)
 
     arrow_pages: dict[str, ArrowPages] = {}
     if arrow:
         tables = Counter(r.table for r in validated.resources)
-        # a nesting limit is dlt's normaliser's to apply: such resources go the dict way
-        for resource in (r for r in validated.resources if r.max_table_nesting is None):
+        # a nesting limit is dlt's normaliser's to apply, and a table_name function reads
+        # records: such resources go the dict way
+        for resource in (
+            r for r in validated.resources if r.max_table_nesting is None and not r.dynamic_table
+        ):
             key = resource.primary_key
             keys = (key,) if isinstance(key, str) else key or ()
             arrow_pages[resource.name] = ArrowPages(
@@ -165,7 +187,7 @@ def rest_api_source(
         deduplicated = pages is not None and pages.unique_column is not None
         return dlt.resource(fetch, **_hints(resource, deduplicated=deduplicated))
 
-    resources = [make(resource) for resource in validated.resources]
+    resources = [make(resource) for resource in validated.resources] + passed
 
     def resources_of_source() -> list[DltResource]:
         return resources
