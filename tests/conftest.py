@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,6 +47,20 @@ def postgres_url() -> str:
             pytest.fail(f"PostgreSQL is required under CI=true but {url} is unreachable: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {url}: {exc}")
     return url
+
+
+@pytest.fixture
+def postgres_dataset(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A dataset name of this test alone (dlt's postgres credentials set), its schemas
+    dropped afterwards."""
+    import psycopg2
+
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
+    dataset = f"restsync_test_{uuid.uuid4().hex[:10]}"
+    yield dataset
+    with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
+        for schema in (dataset, f"{dataset}_staging"):
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture

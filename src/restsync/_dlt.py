@@ -19,6 +19,7 @@ from dlt.common.storages.load_package import load_package_state
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
+from dlt.extract.incremental.transform import JsonIncremental
 from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.sources.helpers.rest_client.auth import (
@@ -44,6 +45,7 @@ __all__ = [
     "DltSource",
     "DuckDbCredentials",
     "FilterItem",
+    "JsonIncremental",
     "MapItem",
     "NamingConvention",
     "OAuth2ClientCredentials",

@@ -76,6 +76,21 @@ LINT_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["resources 'a', 'b' and 'c' all read /t: these tables will hold the same rows"],
     ),
     (
+        "incremental-param-with-a-convert-function",
+        config(
+            {
+                "name": "a",
+                "endpoint": {
+                    "path": "/t",
+                    "params": {
+                        "since": {"type": "incremental", "cursor_path": "u", "convert": str}
+                    },
+                },
+            }
+        ),
+        [],
+    ),
+    (
         "unselected-duplicate-is-fine",
         config({"name": "a", "endpoint": "/t"}, {"name": "b", "endpoint": "/t", "selected": False}),
         [],

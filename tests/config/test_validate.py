@@ -380,18 +380,46 @@ INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "'resolv' is not allowed (did you mean 'resolve'?); allowed: 'resolve', 'incremental'",
     ),
     (
-        "incremental",
-        config(_resource(incremental={"cursor_path": "updated_at"})),
-        "resources[0].endpoint.incremental",
-        "restsync does not support incremental loading yet: remove 'incremental' (each run "
-        "reads every page; write_disposition 'merge' with a primary_key keeps one row per record)",
+        "incremental-param-with-end-value",
+        config(
+            _resource(
+                params={"since": {"type": "incremental", "cursor_path": "ts", "end_value": "2025"}}
+            )
+        ),
+        "resources[0].endpoint.params.since",
+        "an incremental query parameter carries only the start value: move the incremental "
+        "to endpoint.incremental to set end_value (with end_param)",
     ),
     (
-        "incremental-param",
-        config(_resource(params={"since": {"type": "incremental", "cursor_path": "ts"}})),
-        "resources[0].endpoint.params.since",
-        "restsync does not support incremental loading yet: remove 'incremental' (each run "
-        "reads every page; write_disposition 'merge' with a primary_key keeps one row per record)",
+        "two-incremental-params",
+        config(
+            _resource(
+                params={
+                    "since": {"type": "incremental", "cursor_path": "ts"},
+                    "after": {"type": "incremental", "cursor_path": "ts"},
+                }
+            )
+        ),
+        "resources[0].endpoint",
+        "only one incremental parameter is allowed per endpoint, found since, after",
+    ),
+    (
+        "incremental-end-without-initial",
+        config(_resource(incremental={"cursor_path": "ts", "end_value": 10})),
+        "resources[0].endpoint.incremental",
+        "end_value needs an initial_value: the range to load is initial_value up to end_value",
+    ),
+    (
+        "incremental-key-misspelt",
+        config(_resource(incremental={"cursor_path": "ts", "initial_valu": 1})),
+        "resources[0].endpoint.incremental.initial_valu",
+        "unknown key 'initial_valu' (did you mean 'initial_value'?)",
+    ),
+    (
+        "incremental-range-misspelt",
+        config(_resource(incremental={"cursor_path": "ts", "range_start": "opened"})),
+        "resources[0].endpoint.incremental.range_start",
+        "'opened' is not allowed (did you mean 'open'?); allowed: 'open', 'closed'",
     ),
     (
         "processing-step-not-callable",

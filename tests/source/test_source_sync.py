@@ -4,8 +4,6 @@ twice with exactly the API's rows and values."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,17 +90,6 @@ def test_sync_returns_the_row_counts_the_destination_holds(tmp_path: Path) -> No
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def postgres_dataset(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A dataset name of this test alone, its schemas dropped afterwards."""
-    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
-    dataset = f"restsync_test_{uuid.uuid4().hex[:10]}"
-    yield dataset
-    with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
-        for schema in (dataset, f"{dataset}_staging"):
-            cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def postgres_rows(url: str, dataset: str, table: str) -> list[tuple[Any, ...]]:

@@ -7,6 +7,7 @@ or the seeds' dialect, a YAML/TOML/JSON file, a built-in connector name) into a 
 
 from __future__ import annotations
 
+from ._incremental import INCREMENTAL_VALUES, IncrementalConfig, IncrementalParam, IncrementalSpec
 from ._lint import lint
 from ._load import load_config
 from ._models import (
@@ -45,6 +46,7 @@ from ._validate import validate
 
 __all__ = [
     "AUTH_TYPES",
+    "INCREMENTAL_VALUES",
     "PAGINATOR_TYPES",
     "ApiKeyAuth",
     "AuthConfig",
@@ -59,6 +61,9 @@ __all__ = [
     "HeaderCursorPaginator",
     "HeaderLinkPaginator",
     "HttpBasicAuth",
+    "IncrementalConfig",
+    "IncrementalParam",
+    "IncrementalSpec",
     "JsonLinkPaginator",
     "LimitsConfig",
     "OAuth2ClientCredentials",

@@ -39,7 +39,7 @@ def _endpoint_key(resource: ResourceConfig) -> str:
     key: dict[str, Any] = {
         "path": "/" + endpoint.path.strip("/"),
         "method": endpoint.method,
-        "params": endpoint.model_dump(mode="json")["params"],
+        "params": endpoint.model_dump()["params"],  # may hold functions (convert): str()
         "json": endpoint.json_body,
         "selector": endpoint.data_selector,
     }

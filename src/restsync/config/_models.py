@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from ._graph import check_parents
+from ._incremental import IncrementalConfig, IncrementalParam, IncrementalSpec, incremental_spec
 from ._paths import suggest
 from ._placeholders import Reference, check_templates, references
 
@@ -466,7 +467,9 @@ class EndpointConfig(Model):
 
     path: str = ""
     method: HTTPMethod = "GET"
-    params: dict[str, str | int | float | bool | list[Any] | None] = Field(default_factory=dict)
+    params: dict[str, IncrementalParam | str | int | float | bool | list[Any] | None] = Field(
+        default_factory=dict
+    )
     json_body: dict[str, Any] | None = Field(default=None, alias="json")
     #: a form-encoded (mapping) or raw (string) request body, as requests' ``data``
     data: dict[str, Any] | str | None = None
@@ -475,13 +478,15 @@ class EndpointConfig(Model):
     paginator: PaginatorConfig | None = None
     auth: AuthConfig | None = None
     response_actions: tuple[ResponseActionConfig, ...] = ()
+    incremental: IncrementalConfig | None = None
 
     @model_validator(mode="after")
-    def _one_body(self) -> EndpointConfig:
+    def _consistent(self) -> EndpointConfig:
         if self.json_body is not None and self.data is not None:
             raise ValueError(
                 "data: give either json (a JSON body) or data (a form or raw body), not both"
             )
+        incremental_spec(self.incremental, self.params)  # one incremental parameter at most
         return self
 
     @model_validator(mode="after")
@@ -490,8 +495,9 @@ class EndpointConfig(Model):
         return self
 
     def contexts(self) -> tuple[str, ...]:
-        """The placeholder contexts this endpoint may use (see ``_placeholders``)."""
-        return ("resources",)
+        """The placeholder contexts this endpoint may use (see ``_placeholders``):
+        ``incremental`` when ``endpoint.incremental`` is configured, as in dlt."""
+        return ("resources", "incremental") if self.incremental is not None else ("resources",)
 
     def templates(self) -> dict[str, Any]:
         """The parts of a request that may hold placeholders, by their config key."""
@@ -505,6 +511,11 @@ class EndpointConfig(Model):
     def references(self) -> dict[str, Reference]:
         """The ``{resources.<parent>.<field>}`` placeholders, by placeholder name."""
         return references(self.templates())
+
+    def incremental_spec(self) -> IncrementalSpec | None:
+        """The endpoint's incremental (``endpoint.incremental`` or a ``type: incremental``
+        parameter), see ``restsync.config._incremental``."""
+        return incremental_spec(self.incremental, self.params)
 
 
 class ColumnHint(Model):

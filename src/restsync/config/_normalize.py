@@ -19,9 +19,11 @@ Accepted input is dlt's ``rest_api_source`` dict plus the seeds' looser dialect:
 * ``{"secret": "NAME"}`` anywhere is replaced by the secret's value (see ``_secrets``).
 
 Live Python objects dlt accepts (callables in ``processing_steps`` and ``response_actions``,
-paginator instances, ``client.session``) become plain data or markers in ``_live``; what
-restsync cannot honour (other live objects, ``incremental``) is refused here with a ConfigError
-that says what to write instead.
+paginator instances, ``client.session``) become plain data or markers in ``_live``; other live
+objects are refused here with a ConfigError that says what to write instead. An incremental
+(at ``endpoint.incremental`` or a ``type: incremental`` parameter) is copied as given, since
+its values may be datetimes and functions (``convert``), and a live ``dlt.sources.incremental``
+as a parameter's value becomes its dict form.
 The caller's dict is never modified: everything is rebuilt from plain copies.
 
 To support another dialect spelling, rewrite it in the matching ``_normalize_*`` function and
@@ -30,6 +32,7 @@ record the rename in ``origins`` so errors still point at what the user wrote.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +42,7 @@ from pydantic import SecretStr
 from restsync._dlt import single_entity_path
 from restsync._exceptions import ConfigError
 
+from ._incremental import from_live
 from ._live import NOT_LIVE, cookie_header, is_session, live_value, session_parts
 from ._models import AUTH_TYPES
 from ._paths import Path, format_location, is_secret_key, suggest
@@ -64,16 +68,6 @@ _AUTH_EXAMPLES = {
     "http_basic": '{"type": "http_basic", "username": "...", "password": {"secret": "password"}}',
 }
 _PAGINATOR_EXAMPLE = '{"type": "page_number", "page_param": "page"}'
-
-_UNSUPPORTED_RESOURCE_KEYS = {
-    "incremental": (
-        "restsync does not support incremental loading yet: remove 'incremental' (each run "
-        "reads every page; write_disposition 'merge' with a primary_key keeps one row per record)"
-    ),
-}
-_UNSUPPORTED_ENDPOINT_KEYS = {
-    "incremental": _UNSUPPORTED_RESOURCE_KEYS["incremental"],
-}
 
 
 @dataclass
@@ -167,6 +161,23 @@ _PLAIN = (dict, list, tuple, str, int, float, bool, type(None), SecretStr)
 
 
 def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found: set[str]) -> Any:
+    if _is_incremental_path(path):
+        live = None if isinstance(value, dict) else from_live(value)  # dlt's is a Mapping too
+        if live is not None:
+            if path[-1] == "incremental":
+                # dlt's rest_api types endpoint.incremental as a dict and refuses the object
+                raise ConfigError(
+                    "a live dlt.sources.incremental is accepted as a query parameter's value, "
+                    "not here: write the dict form, e.g. "
+                    '{"cursor_path": "updated_at", "start_param": "since", "initial_value": ...}',
+                    location=format_location(path),
+                )
+            live["type"] = "incremental"  # the parameter the incremental is bound to
+            return _incremental_copy(live, path)
+        if isinstance(value, Mapping) and (
+            path[-1] == "incremental" or value.get("type") == "incremental"
+        ):
+            return _incremental_copy(value, path)
     if not isinstance(value, _PLAIN):
         # before the mapping branch: dlt's auth objects are mappings of their fields too
         live = live_value(value, path)
@@ -179,7 +190,6 @@ def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found
                 found.add(resolved)
                 return resolved
             return _plain_copy(resolved, path, None, found)
-        _refuse_unsupported(value, path)
         return {key: _plain_copy(item, (*path, key), secrets, found) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [
@@ -196,23 +206,27 @@ def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found
     raise ConfigError(_live_object_message(value, path), location=format_location(path))
 
 
-def _refuse_unsupported(value: Mapping[Any, Any], path: Path) -> None:
-    unsupported: dict[str, str] = {}
-    if _is_resource_path(path):
-        unsupported = _UNSUPPORTED_RESOURCE_KEYS
-    elif path and path[-1] == "endpoint" and _is_resource_path(path[:-1]):
-        unsupported = _UNSUPPORTED_ENDPOINT_KEYS
-    elif (
-        len(path) >= 4
-        and path[-2] == "params"
-        and path[-3] == "endpoint"
-        and _is_resource_path(path[:-3])
-        and value.get("type") == "incremental"
-    ):
-        raise ConfigError(_UNSUPPORTED_RESOURCE_KEYS["incremental"], location=format_location(path))
-    for key, message in unsupported.items():
-        if key in value:
-            raise ConfigError(message, location=format_location((*path, key)))
+def _is_incremental_path(path: Path) -> bool:
+    """``endpoint.incremental`` or ``endpoint.params.<name>`` of a resource (or of
+    ``resource_defaults``): where an incremental may stand."""
+    if len(path) >= 2 and path[-2:] == ("endpoint", "incremental"):
+        return _is_resource_path(path[:-2])
+    return len(path) >= 3 and path[-3:-1] == ("endpoint", "params") and _is_resource_path(path[:-3])
+
+
+def _incremental_copy(value: Mapping[Any, Any], path: Path) -> dict[Any, Any]:
+    """An incremental's keys as given (values may be datetimes or functions); dlt's
+    deprecated ``transform`` is ``convert``."""
+    copied = dict(value)
+    if "transform" in copied:
+        warnings.warn(
+            f"{format_location(path)}: the key `transform` is deprecated in the incremental "
+            "configuration, use `convert`",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        copied["convert"] = copied.pop("transform")
+    return copied
 
 
 def _is_resource_path(path: Path) -> bool:

@@ -37,6 +37,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._incremental import INCREMENTAL_VALUES
 from ._paths import Path, format_location, suggest
 
 #: every context a placeholder may name; which of them an endpoint may use is its own to say
@@ -46,6 +47,7 @@ CONTEXTS = ("resources", "incremental")
 TEMPLATE_KEYS = ("path", "params", "json", "data", "headers")
 
 RESOURCES = "resources"
+INCREMENTAL = "incremental"
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,11 @@ def check_templates(templates: Mapping[str, Any], contexts: Collection[str]) -> 
         if context not in contexts:
             raise ValueError(
                 f"{location}: {{{item.name}}} needs endpoint.{context} to be configured"
+            )
+        if context == INCREMENTAL and item.name.partition(".")[2] not in INCREMENTAL_VALUES:
+            names = ", ".join(f"{{{INCREMENTAL}.{value}}}" for value in INCREMENTAL_VALUES)
+            raise ValueError(
+                f"{location}: {{{item.name}}} is not a value an incremental has; use {names}"
             )
         try:
             ref = reference(item.name)

@@ -182,6 +182,8 @@ def _member_for_tag(members: list[Any], tag: str) -> tuple[Any, bool]:
     """The union member a pydantic location tag names, and whether the union is discriminated
     (tagged by the ``type`` value) rather than a plain union (tagged by the member's name)."""
     for member in members:
+        if _is_union(member) and tag.startswith("tagged-union["):
+            return member, False  # a discriminated union inside a plain one
         if isinstance(member, type) and issubclass(member, BaseModel):
             field = member.model_fields.get("type")
             if (

@@ -27,7 +27,7 @@ from ._options import (
     RecordShape,
 )
 from ._pagination import LIMIT_PARAM, POSITION_PARAM
-from ._serve import RunningEmulator, serve
+from ._serve import RunningEmulator, serve, serve_app
 
 __all__ = [
     "BROKEN_MODES",
@@ -42,4 +42,5 @@ __all__ = [
     "RecordShape",
     "RunningEmulator",
     "serve",
+    "serve_app",
 ]

@@ -199,6 +199,14 @@ class Emulator:
         return result
 
     def _synced(self, state: _State, route: Route) -> list[dict[str, Any]]:
+        synced = self._synced_all(state, route)
+        cursor = route.cursor
+        if cursor is None or (cursor.initial_value is None and cursor.end_value is None):
+            return synced
+        # a first sync asks from the initial value up to the end value
+        return cursor.select(synced, cursor.initial_value, cursor.end_value)
+
+    def _synced_all(self, state: _State, route: Route) -> list[dict[str, Any]]:
         params = route.resource.endpoint.params
         if not route.parents:
             total = self._total(state, route)
@@ -217,6 +225,12 @@ class Emulator:
             start, stop = synced_window(route.paginator, params, len(children), state.options)
             out.extend(children[start:stop])
         return out
+
+    def _all(self, state: _State, route: Route, parents: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Every record of a route (of one parent's values for a child), for a filter."""
+        if parents:
+            return self._children(state, route, parents)
+        return self._make_range(state, route, 0, self._total(state, route))
 
     def _total(self, state: _State, route: Route) -> int:
         count = state.counts[route.path]
@@ -337,11 +351,8 @@ class Emulator:
         if values and missing_parent(values[0], options.missing_children_every):
             return _error(404, "not_found", f"no such parent: {values[0]}")
         parent_values = tuple(values)
-        total = (
-            len(self._children(state, route, parent_values))
-            if route.parents
-            else self._total(state, route)
-        )
+        matching = self._matching(state, route, query, parent_values)
+        total = self._count(state, route, parent_values, matching)
         try:
             page = plan_page(
                 route.paginator, query, total, options, route.fields, parsed_json(body)
@@ -352,7 +363,7 @@ class Emulator:
             # pages past the end answered with the last page, as some APIs clamp the number
             last = (total - 1) // options.page_size * options.page_size
             page = dataclasses.replace(page, start=last, stop=total)
-        records = self._slice(state, route, parent_values, page.start, page.stop)
+        records = self._slice(state, route, parent_values, page.start, page.stop, matching)
         if broken == "non_object" and 0 < page.start < page.stop:
             records = records[:-1] + b',"oops",null]'  # every page after the first
         body, headers = self._body(route, page, records, request, renamed=broken == "renamed_key")
@@ -389,11 +400,43 @@ class Emulator:
             status, "injected_fault", "the emulator failed this request on purpose", headers
         )
 
+    def _count(
+        self,
+        state: _State,
+        route: Route,
+        parents: tuple[str, ...],
+        matching: list[dict[str, Any]] | None,
+    ) -> int:
+        """How many records a request pages through."""
+        if matching is not None:
+            return len(matching)
+        if parents:
+            return len(self._children(state, route, parents))
+        return self._total(state, route)
+
+    def _matching(
+        self, state: _State, route: Route, query: Mapping[str, str], parents: tuple[str, ...]
+    ) -> list[dict[str, Any]] | None:
+        """The records a request's ``since`` / ``until`` leave; None when it sends neither."""
+        bounds = route.cursor.from_query(query) if route.cursor is not None else None
+        if route.cursor is None or bounds is None:
+            return None
+        return route.cursor.select(self._all(state, route, parents), *bounds)
+
     def _slice(
-        self, state: _State, route: Route, parents: tuple[str, ...], start: int, stop: int
+        self,
+        state: _State,
+        route: Route,
+        parents: tuple[str, ...],
+        start: int,
+        stop: int,
+        matching: list[dict[str, Any]] | None = None,
     ) -> bytes:
         if start >= stop:
             return b"[]"
+        if matching is not None:
+            wrap = route.placement.wrap
+            return orjson.dumps([wrap(record) for record in matching[start:stop]])
         cache_key = (route.path, parents, start, stop)
         cached = state.cache.get(cache_key)
         if cached is not None:

@@ -36,6 +36,7 @@ from restsync.config import (
     SourceConfig,
 )
 
+from ._filters import CursorFilter, cursor_filter
 from ._options import EmulatorOptions
 from ._paths import PathSyntaxError, RecordPlacement, key_path, parse_path, put
 from ._records import RecordFactory
@@ -85,6 +86,7 @@ class Route:
     parents: tuple[ParentRef, ...]
     factory: RecordFactory
     index: int
+    cursor: CursorFilter | None = None
 
     def match(self, path: str) -> dict[str, str] | None:
         if self.pattern is None:
@@ -170,6 +172,7 @@ def _route(
             huge_integers=options.huge_integers,
         ),
         index=index,
+        cursor=cursor_filter(resource, where),
     )
 
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -52,6 +53,17 @@ def serve(
 ) -> Iterator[RunningEmulator]:
     """Run an ``Emulator`` for ``config`` with uvicorn until the ``with`` block ends."""
     emulator = Emulator(config, options)
+    with serve_app(emulator.app, port=port, host=host) as bound_port:
+        base = urlsplit(config.client.base_url)
+        shown_host = f"[{host}]" if ":" in host else host
+        url = f"http://{shown_host}:{bound_port}{base.path}"
+        yield RunningEmulator(url=url, host=host, port=bound_port, emulator=emulator)
+
+
+@contextmanager
+def serve_app(app: Any, *, port: int = 0, host: str = "127.0.0.1") -> Iterator[int]:
+    """Run the ASGI ``app`` (an emulator's, or one wrapping it) with uvicorn until the
+    ``with`` block ends; yields the port it listens on."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto must say TCP: asyncio only sets TCP_NODELAY on sockets that do, and without it
     # Nagle's algorithm meets delayed ACKs and every response waits ~40 ms
@@ -68,7 +80,7 @@ def serve(
     bound_port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(
-            emulator.app,
+            app,
             host=host,
             port=bound_port,
             lifespan="off",
@@ -89,10 +101,7 @@ def serve(
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise RestSyncError(f"emulator: uvicorn did not start on {host}:{bound_port}")
             time.sleep(0.01)
-        base = urlsplit(config.client.base_url)
-        shown_host = f"[{host}]" if family == socket.AF_INET6 else host
-        url = f"http://{shown_host}:{bound_port}{base.path}"
-        yield RunningEmulator(url=url, host=host, port=bound_port, emulator=emulator)
+        yield bound_port
     finally:
         server.should_exit = True
         thread.join(_STOP_TIMEOUT)

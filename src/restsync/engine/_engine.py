@@ -32,7 +32,7 @@ from ._bridge import Batch, End, LoopThread, close_queue
 from ._children import run_children
 from ._parse import Decode
 from ._resource import ProgressEvent, ResourceRun
-from ._sequence import Prepare, Sequences
+from ._sequence import Handoff, Prepare, Sequences
 
 log = logging.getLogger("restsync")
 
@@ -51,6 +51,10 @@ class Engine:
     queued (the source turns pages into Arrow tables there: smaller while they wait).
     ``decode`` maps a resource to a ``Decode``, tried in a worker thread on each page after the
     first when nothing but the record count is read from pages (see ``_parse.decodable``).
+    ``handoff`` maps a parent resource to the ``Handoff`` that picks, page by page in order,
+    the records its children are fed (the source keeps there what the parent's incremental
+    keeps). ``bindings`` maps a resource to placeholder values that fill every request of it
+    (``{"incremental.start_value": ...}``), beside those a child takes from its parent.
     """
 
     def __init__(
@@ -62,9 +66,13 @@ class Engine:
         queue_depth: int = 8,
         prepare: Mapping[str, Prepare] | None = None,
         decode: Mapping[str, Decode] | None = None,
+        handoff: Mapping[str, Handoff] | None = None,
+        bindings: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.config = config
         self._prepare = dict(prepare or {})
+        self._handoff = dict(handoff or {})
+        self._bindings = dict(bindings or {})
         self._decode = dict(decode or {})
         # decoding runs outside the GIL, beside this loop and dlt: two threads keep both busy
         self._decoders = concurrent.futures.ThreadPoolExecutor(2, "restsync-decode")
@@ -174,6 +182,8 @@ class Engine:
                     base_url=self.config.client.base_url,
                     secrets=self._secrets,
                     prepare=self._prepare,
+                    handoff=self._handoff,
+                    bindings=self._bindings,
                     decode=self._decode,
                     decoders=self._decoders,
                     note=self._note,

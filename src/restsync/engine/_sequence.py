@@ -48,6 +48,9 @@ from ._parse import Decode, decodable, decoded_page, parse_page
 from ._resource import ProgressEvent, ResourceRun
 
 Prepare = Callable[[Batch], Any]
+#: picks, in page order, the records of a page that the resource's children are fed (those a
+#: parent's incremental keeps, as dlt feeds a transformer only the rows its parent yields)
+Handoff = Callable[[Batch], Batch]
 
 log = logging.getLogger("restsync")
 
@@ -130,6 +133,8 @@ class Sequences:
         base_url: str,
         secrets: list[str],
         prepare: Mapping[str, Prepare],
+        handoff: Mapping[str, Handoff],
+        bindings: Mapping[str, Mapping[str, Any]],
         decode: Mapping[str, Decode],
         decoders: concurrent.futures.Executor,
         note: Callable[[ResourceRun, str], None],
@@ -139,6 +144,8 @@ class Sequences:
         self._base_url = base_url
         self._secrets = secrets
         self._prepare = prepare
+        self._handoff = handoff
+        self._bindings = bindings
         self._decode = decode
         self._decoders = decoders
         self._note = note
@@ -150,7 +157,9 @@ class Sequences:
         """All pages of one request sequence of ``resource``: ``bindings`` fill the
         placeholders of its path, params, body and headers (see ``config.render``), ``extra``
         is added to each of its records."""
-        endpoint = _filled(resource.config.endpoint, bindings)
+        endpoint = _filled(
+            resource.config.endpoint, {**self._bindings.get(resource.name, {}), **bindings}
+        )
         url, query = join_url(self._base_url, endpoint.path), endpoint.params
 
         prepare = self._prepare.get(resource.name, _as_is)
@@ -193,9 +202,7 @@ class Sequences:
             stats.pages += 1
             stats.records += fetched.page.record_count
             if fetched.page.record_count:
-                for child in resource.children:
-                    if child.feed is not None:
-                        await child.feed.put(fetched.records)
+                await self._feed_children(resource, fetched.records)
                 if resource.queue is not None:
                     ready = fetched.records if fetched.prepared else prepare(fetched.records)
                     await resource.queue.put(ready)
@@ -210,6 +217,16 @@ class Sequences:
                 url=redact_url(url, self._secrets),
                 hint="check endpoint.paginator against the API's documentation",
             ) from exc
+
+    async def _feed_children(self, resource: ResourceRun, records: Batch) -> None:
+        if not resource.children:
+            return
+        handed = self._handoff.get(resource.name, _as_is)(records)
+        if not handed:
+            return
+        for child in resource.children:
+            if child.feed is not None:
+                await child.feed.put(handed)
 
     async def _paginate(
         self,

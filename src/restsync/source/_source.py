@@ -26,6 +26,7 @@ from restsync.engine import Batch, Engine, ProgressEvent
 
 from ._arrow import ArrowPages, fast_path_disabled
 from ._dedup import dedup_column
+from ._incremental import Incremental, bind_resource, bindings, kept_rows, make_incremental
 
 #: most records per item handed to dlt on the Arrow path: dlt spends a fixed time on every
 #: item, which dominates with small pages; the engine joins pages already queued up to this
@@ -50,18 +51,44 @@ class _SourceRun:
         self._on_event = on_event
         self._lock = threading.Lock()
         self._registered: set[str] = set()
+        self._incrementals: dict[str, Incremental[Any]] = {}
         self._engine: Engine | None = None
 
-    def open(self, name: str, *, max_rows: int = 0) -> Iterator[list[Any]]:
+    def open(
+        self, name: str, *, max_rows: int = 0, incremental: Incremental[Any] | None = None
+    ) -> Iterator[list[Any]]:
+        """The chunks of resource ``name``. ``incremental`` is the resource's dlt
+        ``Incremental``, bound by dlt by the time the first chunk is asked for: its values
+        go into the requests."""
         with self._lock:
             self._registered.add(name)
+            if incremental is not None:
+                self._incrementals[name] = incremental
         return self._iterate(name, max_rows)
+
+    def _run_config(self) -> SourceConfig:
+        """The config with each incremental's values of this run in its requests."""
+        resources = tuple(
+            bind_resource(resource, self._incrementals.get(resource.name))
+            for resource in self._config.resources
+        )
+        return self._config.model_copy(update={"resources": resources})
 
     def _start(self) -> Engine:
         with self._lock:
             if self._engine is None:
+                parents = {r.parent for r in self._config.resources if r.parent is not None}
                 engine = Engine(
-                    self._config,
+                    self._run_config(),
+                    handoff={
+                        name: kept_rows(incremental)
+                        for name, incremental in self._incrementals.items()
+                        if name in parents
+                    },
+                    bindings={
+                        r.name: bindings(r, self._incrementals.get(r.name))
+                        for r in self._config.resources
+                    },
                     transport=self._transport,
                     on_event=self._on_event,
                     prepare=self._prepare,
@@ -77,6 +104,12 @@ class _SourceRun:
         try:
             yield from engine.batches(name, max_rows=max_rows)
             finished = True
+        except GeneratorExit:
+            # dlt closes a resource whose incremental passed the end of its range (row_order
+            # given): that resource is done, the others go on
+            incremental = self._incrementals.get(name)
+            finished = incremental is not None and incremental.can_close()
+            raise
         finally:
             with self._lock:
                 self._registered.discard(name)
@@ -84,6 +117,7 @@ class _SourceRun:
                     engine.close()
                     self._engine = None
                     self._registered.clear()
+                    self._incrementals.clear()
                     _memory.release_unused()
 
 
@@ -164,11 +198,16 @@ def rest_api_source(
     arrow_pages: dict[str, ArrowPages] = {}
     if arrow:
         tables = Counter(r.table for r in validated.resources)
-        # a nesting limit is dlt's normaliser's to apply, and a table_name function reads
-        # records: such resources go the dict way
-        for resource in (
-            r for r in validated.resources if r.max_table_nesting is None and not r.dynamic_table
-        ):
+        # a nesting limit is dlt's normaliser's to apply, a table_name function reads records,
+        # and dlt's incremental must see the rows as the API sent them (typed Arrow columns
+        # would change its cursor values and state): such resources go the dict way
+        for resource in validated.resources:
+            if (
+                resource.max_table_nesting is not None
+                or resource.dynamic_table
+                or resource.endpoint.incremental_spec()
+            ):
+                continue
             key = resource.primary_key
             keys = (key,) if isinstance(key, str) else key or ()
             arrow_pages[resource.name] = ArrowPages(
@@ -177,6 +216,18 @@ def rest_api_source(
     run = _SourceRun(validated, transport, on_event, prepare=arrow_pages)
 
     def make(resource: ResourceConfig) -> DltResource:
+        spec = resource.endpoint.incremental_spec()
+        if spec is not None:
+            # as dlt's rest_api attaches it: dlt binds the argument's Incremental to the
+            # resource (state, row filtering) before the function's iterator is read
+            default = make_incremental(spec)
+
+            def fetch_incremental(incremental: Incremental[Any] = default) -> Iterator[Batch]:
+                chunks = run.open(resource.name, incremental=incremental)
+                return (page for chunk in chunks for page in chunk)
+
+            return dlt.resource(fetch_incremental, **_hints(resource))
+
         def fetch() -> Iterator[Batch | pa.Table]:
             pages = arrow_pages.get(resource.name)
             if pages is None:
