@@ -30,6 +30,15 @@ from dlt.sources.helpers.rest_client.auth import (
 from dlt.sources.helpers.rest_client.auth import HttpBasicAuth as DltHttpBasicAuth
 from dlt.sources.helpers.rest_client.detector import single_entity_path
 from dlt.sources.helpers.rest_client.paginators import BasePaginator
+from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator as DltHeaderLinkPaginator
+from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator as DltJSONLinkPaginator
+from dlt.sources.helpers.rest_client.paginators import OffsetPaginator as DltOffsetPaginator
+from dlt.sources.helpers.rest_client.paginators import (
+    PageNumberPaginator as DltPageNumberPaginator,
+)
+from dlt.sources.helpers.rest_client.paginators import (
+    SinglePagePaginator as DltSinglePagePaginator,
+)
 
 __all__ = [
     "APIKeyAuth",
@@ -40,8 +49,13 @@ __all__ = [
     "DatabaseUndefinedRelation",
     "Destination",
     "DltException",
+    "DltHeaderLinkPaginator",
     "DltHttpBasicAuth",
+    "DltJSONLinkPaginator",
+    "DltOffsetPaginator",
+    "DltPageNumberPaginator",
     "DltResource",
+    "DltSinglePagePaginator",
     "DltSource",
     "DuckDbCredentials",
     "FilterItem",

@@ -1,11 +1,14 @@
 """Shared pieces of the command-line tests: the ``invoke`` fixture's type, the marks of log
-floods, a seed-shaped config file that names its secret, the installed console script."""
+floods, a seed-shaped config file that names its secret, the installed console script, and
+another process holding a DuckDB file open."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,3 +65,39 @@ def console_script() -> str:
     if found is None:
         pytest.fail("the restsync console script is not installed: pip install -e .")
     return found
+
+
+class Locker:
+    """Another process holding a DuckDB file open (and so its lock) until ``release``."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.process: subprocess.Popen[str] | None = None
+
+    def hold(self) -> None:
+        code = (
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); "
+            "sys.stdin.read()"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code, str(self.db)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        if self.process is not None:
+            self.process.communicate("", timeout=60)
+            self.process = None
+
+
+@contextmanager
+def locker(db: Path) -> Iterator[Locker]:
+    held = Locker(db)
+    try:
+        yield held
+    finally:
+        held.release()

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from cli_support import Invoke, assert_quiet, console_script
+from cli_support import Invoke, Locker, assert_quiet, console_script, locker
 
 from engine.sync_harness import DATASET, api_ids, config, landed_ids, resource, tables
 from parity.harness import serve_app
@@ -34,42 +31,6 @@ def write_config(folder: Path, spec: dict[str, Any]) -> Path:
     path = folder / "items.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     return path
-
-
-class Locker:
-    """Another process holding a DuckDB file open (and so its lock) until ``release``."""
-
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self.process: subprocess.Popen[str] | None = None
-
-    def hold(self) -> None:
-        code = (
-            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); "
-            "sys.stdin.read()"
-        )
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", code, str(self.db)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        assert self.process.stdout.readline().strip() == "locked"
-
-    def release(self) -> None:
-        if self.process is not None:
-            self.process.communicate("", timeout=60)
-            self.process = None
-
-
-@contextmanager
-def locker(db: Path) -> Iterator[Locker]:
-    held = Locker(db)
-    try:
-        yield held
-    finally:
-        held.release()
 
 
 def run_script(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -46,7 +46,10 @@ def test_callables_and_paginator_objects_stay_live_and_the_dict_is_untouched() -
     def keep(record: dict[str, Any]) -> bool:
         return True
 
-    paginator = JSONLinkPaginator(next_url_path="links.next")
+    class MyLinks(JSONLinkPaginator):
+        """A user's subclass stays live (a fresh dlt JSONLinkPaginator becomes json_link)."""
+
+    paginator = MyLinks(next_url_path="links.next")
     raw = _config(
         {},
         endpoint={"paginator": paginator, "response_actions": [keep]},

@@ -416,6 +416,13 @@ INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "unknown key 'initial_valu' (did you mean 'initial_value'?)",
     ),
     (
+        "incremental-param-key-misspelt",
+        config(_resource(params={"since": {"type": "incremental", "cursor_pth": "ts"}})),
+        "resources[0].endpoint.params.since.cursor_path",
+        "required, but not given\n  also resources[0].endpoint.params.since.cursor_pth: "
+        "unknown key 'cursor_pth' (did you mean 'cursor_path'?)",
+    ),
+    (
         "incremental-range-misspelt",
         config(_resource(incremental={"cursor_path": "ts", "range_start": "opened"})),
         "resources[0].endpoint.incremental.range_start",

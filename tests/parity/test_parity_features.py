@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from dlt.sources.helpers.rest_client.auth import OAuth2ClientCredentials
 from dlt.sources.helpers.rest_client.paginators import (
     BasePaginator,
     HeaderLinkPaginator,
@@ -405,3 +406,20 @@ def test_child_cursor_in_a_body_that_holds_the_parent_id(tmp_path: Path) -> None
     with serve_app(_notes_by_body_api()) as url:
         tables = load_both(_moved(config, url), tmp_path)
     assert _ids(tables["notes"]) == [i * 100 + n for i in (1, 2, 3) for n in range(5)]
+
+
+def test_oauth2_auth_object_as_dlt_users_write_it(tmp_path: Path) -> None:
+    config = _config(
+        _resource("items", data_selector="data", paginator=PAGED),
+        auth=_oauth("http://api.test"),
+    )
+    with _served(config, records=30, page_size=10) as api:
+        moved = _moved(config, api.url)
+        fields = _oauth(api.url.removesuffix("/v1"))
+        del fields["type"]
+        # a plain session: the harness deep-copies configs, which dlt's own session does not
+        # survive (it loses its timeout)
+        moved["client"]["auth"] = OAuth2ClientCredentials(**fields, session=requests.Session())
+        tables = load_both(moved, tmp_path)
+        assert _ids(tables["items"]) == list(range(1, 31))
+        assert api.emulator._state.tokens.issued == 2  # one per tool

@@ -17,10 +17,16 @@ from dlt.sources.helpers.rest_client.auth import (
     BearerTokenAuth,
     HttpBasicAuth,
 )
+from dlt.sources.helpers.rest_client.paginators import (
+    HeaderLinkPaginator,
+    JSONLinkPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+)
 
 from parity.blog_api import API_KEY, BASIC, POSTS, TOKEN
 from parity.harness import load_both
-from restsync import FatalAPIError, rest_api_source
+from restsync import FatalAPIError, load_config, rest_api_source
 
 
 @configspec
@@ -96,3 +102,30 @@ def test_a_table_name_function_names_each_records_table(blog_url: str, tmp_path:
 
     counts = {name: len(table.rows) for name, table in tables.items() if "__" not in name}
     assert counts == {"published": POSTS - POSTS // 3, "drafts": POSTS // 3}
+
+
+PAGINATORS = [
+    pytest.param(
+        "posts", PageNumberPaginator(base_page=1, total_path="total"), "page_number", id="page"
+    ),
+    pytest.param("posts", OffsetPaginator(limit=4, total_path="total"), "offset", id="offset"),
+    pytest.param("linked/posts", JSONLinkPaginator(next_url_path="next"), "json_link", id="link"),
+    pytest.param("header/posts", HeaderLinkPaginator(), "header_link", id="header_link"),
+]
+
+
+@pytest.mark.parametrize(("path", "paginator", "kind"), PAGINATORS)
+def test_dlt_paginator_objects_page_as_their_config_does(
+    path: str, paginator: Any, kind: str, blog_url: str, tmp_path: Path
+) -> None:
+    config = {
+        "client": {"base_url": f"{blog_url}/"},
+        "resources": [{"name": "posts", "endpoint": {"path": path, "paginator": paginator}}],
+    }
+
+    tables = load_both(config, tmp_path)
+
+    assert len(tables["posts"].rows) == POSTS
+    # a fresh instance of dlt's own class is restsync's paginator of that type (concurrent
+    # where the type allows), not a live object run page by page
+    assert load_config(config).resources[0].endpoint.paginator.type == kind

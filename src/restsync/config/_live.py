@@ -8,10 +8,12 @@ stay data and every other part of restsync reads them one way:
 * a callable in ``processing_steps[i].<step>``, in ``response_actions[i]`` or in
   its ``action`` (one or a list) stays the callable;
 * an auth object at ``auth`` (dlt's or requests') becomes its config dict (``auth_dict``);
-* a paginator instance (dlt's ``BasePaginator``, a user's subclass included) becomes
-  ``{"type": "custom", "instance": obj}``, run through its own methods (``CustomPaginator``);
+* a fresh instance of one of dlt's numeric or link paginators becomes that paginator's dict
+  (``paginator_dict``); any other paginator instance (a user's ``BasePaginator`` subclass
+  included) becomes ``{"type": "custom", "instance": obj}``, run through its own methods
+  (``CustomPaginator``);
 * ``client.session`` becomes the plain parts restsync can honour (see ``session_parts``), or a
-  ConfigError saying why it cannot.
+  ConfigError saying why it cannot; an OAuth2 auth's ``session`` is not needed (None).
 
 Anything else is refused by the caller with a message saying what to write instead. To accept
 another live object: recognise it here by its place and type and say what it becomes.
@@ -29,7 +31,12 @@ from restsync._dlt import (
     APIKeyAuth,
     BasePaginator,
     BearerTokenAuth,
+    DltHeaderLinkPaginator,
     DltHttpBasicAuth,
+    DltJSONLinkPaginator,
+    DltOffsetPaginator,
+    DltPageNumberPaginator,
+    DltSinglePagePaginator,
     OAuth2ClientCredentials,
 )
 from restsync._exceptions import ConfigError
@@ -43,9 +50,13 @@ def live_value(value: Any, path: Path) -> Any:
     """What the live object ``value`` found at ``path`` becomes, or ``NOT_LIVE`` when this
     place takes no live object (the caller then refuses it)."""
     if isinstance(value, BasePaginator) and path and path[-1] == "paginator":
-        return {"type": "custom", "instance": value}
+        return paginator_dict(value)
     if isinstance(value, requests.auth.AuthBase) and path and path[-1] == "auth":
         return auth_dict(value)
+    if path[-2:] == ("auth", "session") and is_session(value):
+        # the session dlt's OAuth2 auth posts its token request with: restsync's own client
+        # fetches the token (with client.retry), so it has nothing to take from it
+        return None
     if callable(value) and not isinstance(value, type) and _takes_callable(path):
         return value
     return _NOT_LIVE
@@ -77,6 +88,56 @@ def _takes_callable(path: Path) -> bool:
     return False
 
 
+def paginator_dict(paginator: Any) -> dict[str, Any]:
+    """A paginator object as the config dict it stands for. A fresh instance of one of dlt's
+    own classes (exactly those: a subclass may change how it pages) whose values restsync's
+    paginator of that type reads the same way becomes that paginator, so its pages are
+    fetched concurrently; anything else becomes ``{"type": "custom", "instance": obj}`` and
+    runs through its own methods, one page after another."""
+    kind = type(paginator)
+    fresh = getattr(paginator, "_has_next_page", False) and getattr(
+        paginator, "current_value", None
+    ) == getattr(paginator, "initial_value", None)
+    if not fresh or getattr(paginator, "param_body_path", None) is not None:
+        return {"type": "custom", "instance": paginator}
+    if kind is DltSinglePagePaginator:
+        return {"type": "single_page"}
+    if kind is DltJSONLinkPaginator:
+        return {"type": "json_link", "next_url_path": str(paginator.next_url_path)}
+    if kind is DltHeaderLinkPaginator:
+        return {"type": "header_link", "links_next_key": paginator.links_next_key}
+    stops = {
+        "total_path": _path_text(paginator, "total_path"),
+        "has_more_path": _path_text(paginator, "has_more_path"),
+        "stop_after_empty_page": getattr(paginator, "stop_after_empty_page", True),
+    }
+    if kind is DltPageNumberPaginator:
+        return {
+            "type": "page_number",
+            "page_param": paginator.param_name,
+            "base_page": paginator.base_index,
+            "page": paginator.initial_value,
+            "maximum_page": paginator.maximum_value,
+            **stops,
+        }
+    if kind is DltOffsetPaginator and paginator.limit_body_path is None:
+        return {
+            "type": "offset",
+            "limit": paginator.limit,
+            "offset": paginator.initial_value,
+            "offset_param": paginator.param_name,
+            "limit_param": paginator.limit_param,
+            "maximum_offset": paginator.maximum_value,
+            **stops,
+        }
+    return {"type": "custom", "instance": paginator}
+
+
+def _path_text(paginator: Any, name: str) -> str | None:
+    value = getattr(paginator, name, None)
+    return None if value is None else str(value)
+
+
 def auth_dict(auth: Any) -> dict[str, Any]:
     """An auth object as the config dict it stands for: dlt's own classes (exactly those, not
     a subclass that may change what they send) become their ``type``; any other requests
@@ -94,7 +155,9 @@ def auth_dict(auth: Any) -> dict[str, Any]:
         }
     if kind is DltHttpBasicAuth or kind is RequestsBasicAuth:
         return {"type": "http_basic", "username": auth.username, "password": auth.password}
-    if kind is OAuth2ClientCredentials and auth.session is None:
+    if kind is OAuth2ClientCredentials:
+        # dlt always gives it a session (its default one) to post the token request with;
+        # restsync fetches the token with its own client (one token shared by all requests)
         fields = (
             "access_token_url",
             "client_id",

@@ -79,6 +79,8 @@ class OAuth2ClientCredentials(Model):
     default_token_expiration: int = Field(default=3600, ge=0)
     #: accepted as dlt does; dlt fetches a token before the first request all the same
     access_token: SecretStr | None = None
+    #: dlt posts the token request with this session; restsync with its own client
+    session: None = None
 
     @field_validator("access_token_url")
     @classmethod

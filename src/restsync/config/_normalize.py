@@ -447,6 +447,8 @@ def _infer_auth_type(auth: dict[str, Any]) -> str | None:
         return "api_key"
     if "username" in auth or "password" in auth:
         return "http_basic"
+    if "access_token_url" in auth:  # dlt's OAuth2ClientCredentials, as an object or its fields
+        return "oauth2_client_credentials"
     return None
 
 

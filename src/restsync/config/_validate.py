@@ -181,9 +181,9 @@ def _is_union(kind: Any) -> bool:
 def _member_for_tag(members: list[Any], tag: str) -> tuple[Any, bool]:
     """The union member a pydantic location tag names, and whether the union is discriminated
     (tagged by the ``type`` value) rather than a plain union (tagged by the member's name)."""
+    # a model with validators is tagged "function-after[_check(), Model]": the last name
+    named = re.findall(r"\w+", tag)[-1] if re.search(r"\w", tag) else tag
     for member in members:
-        if _is_union(member) and tag.startswith("tagged-union["):
-            return member, False  # a discriminated union inside a plain one
         if isinstance(member, type) and issubclass(member, BaseModel):
             field = member.model_fields.get("type")
             if (
@@ -192,7 +192,7 @@ def _member_for_tag(members: list[Any], tag: str) -> tuple[Any, bool]:
                 and tag in get_args(field.annotation)
             ):
                 return member, True
-            if member.__name__ == tag:
+            if member.__name__ == named:
                 return member, False
     return None, False
 
