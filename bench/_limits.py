@@ -2,7 +2,9 @@
 memory (W4).
 
 - W3: the ``crm`` connector against an API allowing 10 requests/s (429 + Retry-After beyond):
-  restsync with ``client.limits.requests_per_second`` set to the limit, and without it.
+  restsync with ``client.limits.requests_per_second`` set to the limit, and without it; and,
+  with no rate configured, against the same budget announced in whole-second
+  ``X-RateLimit-*`` headers over a fixed and a sliding window (``W3_WINDOWS``).
 - W4: 1,000,000 prospects (the seed's config, ``restsync.sync``): peak resident memory of the
   client process, with DuckDB's memory capped and with its default.
 
@@ -20,6 +22,12 @@ from ._context import Context, Metric, WorkloadResult, interleaved, median, of, 
 from ._context import spec as make_spec
 
 # --- W3 ---------------------------------------------------------------------------------------
+
+#: W3's header variants: (window, header style) of an API allowing ``w3_rate`` requests/s as
+#: ``w3_rate * W3_PERIOD`` requests per window, announced in whole-second X-RateLimit-* headers
+#: (a fixed window with GitHub's epoch resets; a sliding one with seconds to the reset)
+W3_WINDOWS = (("fixed", "epoch"), ("sliding", "seconds"))
+W3_PERIOD = 10.0
 
 
 def _w3_rates(runs: Sequence[dict[str, Any]], rate: float) -> dict[str, float | None]:
@@ -66,8 +74,14 @@ def run_w3(ctx: Context) -> WorkloadResult:
         ],
         fresh_state=True,
     )
+    # no rate configured: the pace comes from the API's X-RateLimit-* headers
+    announced = [(f"restsync X-RateLimit {window}", f"W3-{window}") for window, _ in W3_WINDOWS]
+    for variant, key in announced:
+        plan = (variant, replace(unlimited, urls=(ctx.server.urls[key],)), ctx.repeat, True)
+        result.runs += interleaved(ctx, "W3", [plan], key=key, fresh_state=True)
     result.metrics = []
-    for variant, targets in ((f"restsync rps={rate:g}", True), ("restsync no rps", False)):
+    variants = [(f"restsync rps={rate:g}", True), ("restsync no rps", False)]
+    for variant, targets in [*variants, *((v, True) for v, _ in announced)]:
         runs = of(result.runs, variant)
         medians = summary(runs)
         medians.update(_w3_rates(runs, rate))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from . import _configs as cfg
 from ._context import FULL, QUICK, Context, Metric, Sizes, WorkloadResult
-from ._limits import W4_DUCKDB_LIMIT, run_w3, run_w4
+from ._limits import W3_PERIOD, W3_WINDOWS, W4_DUCKDB_LIMIT, run_w3, run_w4
 from ._server import EmulatorSpec
 from ._speed import run_w1, run_w2, run_w5, run_w6
 
@@ -74,6 +74,20 @@ def emulator_specs(sizes: Sizes, workloads: Sequence[str]) -> dict[str, Emulator
                 **shape,
             },
         )
+        # the same API announcing its budget in whole-second X-RateLimit-* headers
+        for window, headers in W3_WINDOWS:
+            specs[f"W3-{window}"] = EmulatorSpec(
+                cfg.crm_config(),
+                cfg.CRM_SECRETS,
+                {
+                    "records": dict.fromkeys(crm_names, sizes.w3_records),
+                    "rate_limit": sizes.w3_rate,
+                    "rate_window": window,
+                    "rate_period": W3_PERIOD,
+                    "rate_headers": headers,
+                    **shape,
+                },
+            )
     if "W4" in workloads:
         specs["W4"] = EmulatorSpec(
             cfg.prospects_config(),

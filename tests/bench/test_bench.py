@@ -61,7 +61,12 @@ VARIANTS = {
         "restsync drop-in 1,000",
         "restsync sync() 1,000",
     },
-    "W3": {"restsync rps=40", "restsync no rps"},
+    "W3": {
+        "restsync rps=40",
+        "restsync no rps",
+        "restsync X-RateLimit fixed",
+        "restsync X-RateLimit sliding",
+    },
     "W4": {"restsync", f"restsync duckdb {W4_DUCKDB_LIMIT}"},
     "W5": {*SPEED, "dlt parquet"},
     "W6": {*SPEED, "dlt csv"},

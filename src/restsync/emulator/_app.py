@@ -16,10 +16,8 @@ import asyncio
 import dataclasses
 import difflib
 import json
-import math
 import random
 import re
-import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +45,7 @@ from ._extras import (
 from ._options import EmulatorOptions, EmulatorStats
 from ._pagination import POSITION_PARAM, Page, PageError, encode_position, plan_page, synced_window
 from ._paths import PathSyntaxError, get, put
+from ._ratelimit import RateLimiter
 from ._routes import Route, auth_hint, build_routes, challenge, normalise_path
 
 _MARK = "\x00restsync-records\x00"
@@ -60,26 +59,6 @@ _HTML = (
     b"</body></html>\n"
 )
 _NOT_JSON = b"status=ok;records=<<binary data follows>>\x7f\x01{{not json"
-
-
-class _TokenBucket:
-    """Allows ``rate`` requests per second with bursts of up to one second's worth."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.capacity = max(1.0, rate)
-        self.tokens = self.capacity
-        self.stamp = time.monotonic()
-
-    def take(self) -> float:
-        """0 when a token was taken, else the seconds until one is available."""
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return 0.0
-        return (1.0 - self.tokens) / self.rate
 
 
 class _SliceCache:
@@ -117,7 +96,7 @@ class _State:
     by_name: dict[str, Route]
     broken: dict[str, str]
     counts: dict[str, int]
-    bucket: _TokenBucket | None
+    limiter: RateLimiter | None
     fault_rng: random.Random
     jitter_rng: random.Random
     cache: _SliceCache
@@ -189,7 +168,14 @@ class Emulator:
             by_name=by_name,
             broken=broken,
             counts=counts,
-            bucket=_TokenBucket(options.rate_limit) if options.rate_limit else None,
+            limiter=RateLimiter(
+                options.rate_limit,
+                window=options.rate_window,
+                period=options.rate_period,
+                headers=options.rate_headers,
+            )
+            if options.rate_limit
+            else None,
             fault_rng=random.Random(options.seed),
             jitter_rng=random.Random(f"jitter:{options.seed}"),
             cache=_SliceCache(options.cache_bytes),
@@ -300,6 +286,7 @@ class Emulator:
             if delay > 0:
                 await asyncio.sleep(delay)
             response = self._respond(state, request, path, await request.body())
+            response.headers.update(getattr(request.state, "rate_headers", {}))
         finally:
             stats.in_flight -= 1
         status = response.status_code
@@ -336,14 +323,10 @@ class Emulator:
                 f"missing or invalid credentials: {auth_hint(route.auth)}",
                 challenge(route.auth),
             )
-        if state.bucket is not None:
-            wait = state.bucket.take()
-            if wait:
-                headers = {
-                    "Retry-After": str(max(1, math.ceil(wait))),
-                    "X-RateLimit-Limit": f"{options.rate_limit:g}",
-                    "X-RateLimit-Remaining": "0",
-                }
+        if state.limiter is not None:
+            allowed, headers = state.limiter.take()
+            request.state.rate_headers = headers  # every answer from here on carries them
+            if not allowed:
                 return _error(429, "rate_limited", "too many requests", headers)
         if options.fail_first:
             attempt_key = f"{path}?{request.scope['query_string'].decode('latin-1')}"

@@ -14,6 +14,8 @@ from typing import Literal
 
 from restsync._exceptions import ConfigError
 
+from ._ratelimit import RATE_HEADERS, RATE_WINDOWS, RateHeaders, RateWindow
+
 BrokenMode = Literal["html", "not_json", "renamed_key", "401", "non_object", "clamped"]
 BROKEN_MODES: tuple[str, ...] = (
     "html",
@@ -44,6 +46,10 @@ class EmulatorOptions:
     Retry-After values: faults send ``retry_after`` as given (``"0"``, ``"2"``, or a fraction
     such as ``"0.5"``); the rate limiter sends whole seconds, at least 1, as RFC 9110 asks.
 
+    ``rate_limit`` (requests per second) is a token bucket, or with ``rate_window`` ``fixed``
+    or ``sliding`` a window of ``rate_period`` seconds announced in ``rate_headers`` on every
+    answer (see ``_ratelimit``).
+
     ``broken`` misbehaves per resource name: ``html`` / ``not_json`` bodies, ``renamed_key``
     (the record list under another key), ``401``, ``non_object`` (every page after the first
     ends with ``"oops", null``), ``clamped`` (pages past the end repeat the last page).
@@ -69,6 +75,9 @@ class EmulatorOptions:
     fail_status: int = 503
     retry_after: float | None = 0.0
     rate_limit: float | None = None
+    rate_window: RateWindow = "bucket"
+    rate_period: float = 1.0
+    rate_headers: RateHeaders = "epoch"
     generation: int = 0
     seed: int = 0
     first_page: int = 1
@@ -128,6 +137,24 @@ class EmulatorOptions:
                 self.shape,
                 self.shape in RECORD_SHAPES,
                 f"one of {', '.join(repr(s) for s in RECORD_SHAPES)}",
+            ),
+            (
+                "rate_window",
+                self.rate_window,
+                self.rate_window in RATE_WINDOWS,
+                f"one of {', '.join(map(repr, RATE_WINDOWS))}",
+            ),
+            (
+                "rate_period",
+                self.rate_period,
+                self.rate_period > 0 and math.isfinite(self.rate_period),
+                "seconds > 0",
+            ),
+            (
+                "rate_headers",
+                self.rate_headers,
+                self.rate_headers in RATE_HEADERS,
+                f"one of {', '.join(map(repr, RATE_HEADERS))}",
             ),
             (
                 "page_before_first",

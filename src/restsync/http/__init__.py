@@ -18,6 +18,7 @@ from ._auth import (
     describe_auth,
 )
 from ._client import HttpClient, HttpEvent, HttpStats, RequestSpec
+from ._ratelimit import RateBudget, rate_budget, rate_limit_reset
 from ._redact import (
     MASK,
     RedactedError,
@@ -28,7 +29,7 @@ from ._redact import (
     redacted_logs,
     secret_values,
 )
-from ._retry import backoff, rate_limit_reset, retry_after
+from ._retry import backoff, retry_after
 from ._window import AdaptiveWindow
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "HttpEvent",
     "HttpStats",
     "OAuth2ClientCredentialsFlow",
+    "RateBudget",
     "RedactedError",
     "RequestSpec",
     "ResponseIgnored",
@@ -48,6 +50,7 @@ __all__ = [
     "build_auth",
     "describe_auth",
     "is_sensitive_name",
+    "rate_budget",
     "rate_limit_reset",
     "redact_error",
     "redact_text",

@@ -1,6 +1,6 @@
 """A request budget shared by every process that calls one API.
 
-One process keeps its host's rate and in-flight cap by itself (``_client._Host``). Many
+One process keeps its host's rate and in-flight cap by itself (``_pace.HostPace``). Many
 processes calling the same API with one key (Dagster workers, partitions run at once, several
 machines) must share them, or N workers send N times the rate the API allows and spend
 their time on 429s. ``client.limits.shared_budget`` names a store they all reach; then every

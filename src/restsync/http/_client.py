@@ -20,31 +20,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
 import httpx
-from aiolimiter import AsyncLimiter
 
 from restsync._exceptions import APIError
-from restsync.config import AuthConfig, ClientConfig, LimitsConfig
+from restsync.config import AuthConfig, ClientConfig
 
 from ._actions import Reactor
 from ._auth import TokenRequestFailed, build_auth, describe_auth, form_fields, token_refused
-from ._budget import SharedBudget, open_budget
+from ._budget import open_budget
 from ._errors import exhausted, fatal, refused_origin, unreachable, unsendable, wait_too_long
 from ._origins import CredentialScope, origin_of, show_origin, without_secrets
+from ._pace import HostPace
+from ._ratelimit import rate_budget, rate_limit_reset
 from ._redact import redact_error, redact_url, secret_values
-from ._retry import (
-    RETRIABLE_TRANSPORT_ERRORS,
-    DeadlineExceeded,
-    backoff,
-    rate_limit_reset,
-    retry_after,
-)
+from ._retry import RETRIABLE_TRANSPORT_ERRORS, DeadlineExceeded, backoff, retry_after
 from ._slots import Slots
 from ._transport import AiohttpTransport
 
@@ -98,66 +92,6 @@ class HttpStats:
     throttled: int = 0
     max_in_flight: int = 0
     in_flight: int = 0
-
-
-@dataclass
-class _Host:
-    """Shared state of every request to one scheme://host:port."""
-
-    slots: Slots
-    limiter: AsyncLimiter | None
-    loop_time: Callable[[], float]
-    rate: float | None = None  # requests/s in force: configured, or learned from 429s
-    budget: SharedBudget | None = None  # the rate and in-flight cap shared with other processes
-    paused_until: float = 0.0  # in loop_time() seconds
-    answered: deque[float] = field(default_factory=deque)  # loop_time() of 2xx in the last 1 s
-
-    def shared(self) -> contextlib.AbstractAsyncContextManager[None]:
-        """Held around a request: the host's shared budget, if it has one."""
-        return self.budget.request() if self.budget is not None else contextlib.nullcontext()
-
-    def note_answered(self) -> None:
-        now = self.loop_time()
-        self.answered.append(now)
-        while self.answered and self.answered[0] < now - 1.0:
-            self.answered.popleft()
-
-    def learn_rate(self) -> float | None:
-        """After a 429: a little less than what the API let through in the last second
-        becomes this host's rate, if lower than the rate in force (it is never raised).
-        Returns the new rate, or None when nothing changed."""
-        now = self.loop_time()
-        allowed = sum(1 for t in self.answered if t >= now - 1.0)
-        if allowed == 0:
-            return None
-        learned = max(0.5, allowed * LEARNED_RATE_SHARE)
-        if self.rate is not None and learned >= self.rate:
-            return None
-        self.rate = learned
-        self.limiter = AsyncLimiter(1, 1.0 / learned)
-        return learned
-
-    def pause(self, seconds: float) -> None:
-        self.paused_until = max(self.paused_until, self.loop_time() + seconds)
-
-    def paused_for(self) -> float:
-        return self.paused_until - self.loop_time()
-
-    async def wait_until_resumed(self) -> None:
-        while (delay := self.paused_for()) > 0:
-            await asyncio.sleep(delay)
-
-
-#: share of the rate an API let through before its 429 that restsync adopts for the host
-LEARNED_RATE_SHARE = 0.9
-
-
-def _limiter(limits: LimitsConfig) -> AsyncLimiter | None:
-    rate = limits.requests_per_second
-    if rate is None:
-        return None
-    # A bucket of one: requests are spaced 1/rate apart instead of bursting a second's worth.
-    return AsyncLimiter(1, 1.0 / rate)
 
 
 def _build(client: httpx.AsyncClient, request: RequestSpec) -> httpx.Request:
@@ -227,6 +161,9 @@ async def _send_keeping_slot(
         raise
 
 
+#: the response extension holding the loop time its request was sent at (for ``HostPace``)
+SENT_AT = "restsync.sent_at"
+
 #: redirects followed for one request at most (httpx's default)
 MAX_REDIRECTS = 20
 
@@ -269,7 +206,7 @@ class HttpClient:
         self._on_event = on_event
         self._max_in_flight = max_in_flight or config.limits.max_in_flight
         self._global = asyncio.Semaphore(self._max_in_flight)
-        self._hosts: dict[tuple[str, str, int | None], _Host] = {}
+        self._hosts: dict[tuple[str, str, int | None], HostPace] = {}
         self._secrets = sorted({*secret_values(config), *secrets}, key=lambda v: (-len(v), v))
         self._scope = CredentialScope.of(config)
         self._client_auth = build_auth(config.auth)
@@ -376,6 +313,7 @@ class HttpClient:
                 raise unsendable(exc, resource, url, secrets) from exc
 
             self._emit("request", resource, response.status_code, 0.0)
+            self._observe(host, resource, response)
             if react is not None:
                 response = react(response)
             url = redact_url(response.request.url, secrets)
@@ -419,7 +357,7 @@ class HttpClient:
         priority: int,
         resource: str,
         secrets: list[str],
-    ) -> tuple[httpx.Response, _Host, bool]:
+    ) -> tuple[httpx.Response, HostPace, bool]:
         """Send ``request`` and follow its redirects: the final response, its host, and
         whether the request that got it carried credentials.
 
@@ -498,7 +436,26 @@ class HttpClient:
             return describe_auth(auth, where="the endpoint's auth")
         return describe_auth(self._config.auth)
 
-    def _note_budget(self, host: _Host, resource: str, response: httpx.Response) -> None:
+    def _observe(self, host: HostPace, resource: str, response: httpx.Response) -> None:
+        """Learn the host's pace from the rate-limit headers of any answer."""
+        budget = rate_budget(response)
+        if budget is None:
+            return
+        rate = host.observe(budget, response.extensions[SENT_AT])
+        if rate is not None and host.window is not None:
+            cap, seconds = host.window
+            log.info(
+                "resource '%s': the API allows %g requests per %g s; its host is now paced at "
+                "%d per %g s (%.2f requests/s)",
+                resource,
+                budget.limit,
+                seconds,
+                cap,
+                seconds,
+                rate,
+            )
+
+    def _note_budget(self, host: HostPace, resource: str, response: httpx.Response) -> None:
         """Pause the host when a successful answer says the rate-limit budget is used up."""
         reset = rate_limit_reset(response)
         if reset is not None and reset > 0:
@@ -511,7 +468,7 @@ class HttpClient:
         *,
         attempt: int,
         paced: bool,
-        host: _Host,
+        host: HostPace,
         resource: str,
         url: str,
         secrets: list[str],
@@ -547,16 +504,15 @@ class HttpClient:
 
     # --- pieces -----------------------------------------------------------------------------
 
-    def _host(self, url: httpx.URL) -> _Host:
+    def _host(self, url: httpx.URL) -> HostPace:
         key = (url.scheme, url.host, url.port)
         host = self._hosts.get(key)
         if host is None:
             limits = self._config.limits
-            host = _Host(
-                slots=Slots(min(limits.max_in_flight_per_host, self._max_in_flight)),
-                limiter=_limiter(limits),
-                loop_time=asyncio.get_running_loop().time,
-                rate=limits.requests_per_second,
+            host = HostPace.of(
+                Slots(min(limits.max_in_flight_per_host, self._max_in_flight)),
+                asyncio.get_running_loop().time,
+                limits.requests_per_second,
             )
             if limits.shared_budget is not None:
                 host.budget = open_budget(
@@ -573,7 +529,7 @@ class HttpClient:
     async def _attempt(
         self,
         client: httpx.AsyncClient,
-        host: _Host,
+        host: HostPace,
         request: httpx.Request,
         auth: httpx.Auth | None,
         priority: int,
@@ -586,19 +542,27 @@ class HttpClient:
                     if host.limiter is not None:
                         await host.limiter.acquire()
                     await self._global.acquire()
-                    if host.paused_for() <= 0:
+                    # A 429 paused the host while we queued for a global slot, or the window's cap
+                    # is reached: give the slot back while waiting.
+                    wait = 0.0 if host.paused_for() > 0 else host.reserve()
+                    if host.paused_for() <= 0 and wait <= 0:
                         break
-                    # A 429 paused the host while we queued for a global slot: give it back.
                     self._global.release()
+                    await asyncio.sleep(wait)
                 stats = self.stats
+                sent_at = host.sent[-1]
                 try:
                     stats.requests += 1
                     stats.in_flight += 1
+                    host.in_flight += 1
                     stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
-                    return await _send_keeping_slot(client, request, auth, self._config.timeout)
+                    response = await _send_keeping_slot(client, request, auth, self._config.timeout)
                 finally:
                     stats.in_flight -= 1
+                    host.in_flight -= 1
                     self._global.release()
+                response.extensions[SENT_AT] = sent_at
+                return response
         finally:
             host.slots.release()
 
@@ -616,7 +580,7 @@ class HttpClient:
         self.stats.retries += 1
         self._emit("retry", resource, status, wait)
 
-    def _throttle(self, host: _Host, resource: str, status: int, wait: float) -> None:
+    def _throttle(self, host: HostPace, resource: str, status: int, wait: float) -> None:
         self.stats.throttled += 1
         host.pause(wait)
         self._emit("throttle", resource, status, wait)

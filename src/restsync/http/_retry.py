@@ -21,7 +21,6 @@ __all__ = [
     "RETRIABLE_TRANSPORT_ERRORS",
     "DeadlineExceeded",
     "backoff",
-    "rate_limit_reset",
     "retry_after",
     "transport_error_kind",
 ]
@@ -41,10 +40,6 @@ RETRIABLE_TRANSPORT_ERRORS: tuple[type[httpx.TransportError], ...] = (
     httpx.RemoteProtocolError,
     httpx.ProxyError,
 )
-
-# Above this a reset value is a Unix time, not a number of seconds (GitHub sends epochs).
-_EPOCH_THRESHOLD = 1_000_000_000
-_EPOCH_MS_THRESHOLD = 1_000_000_000_000
 
 
 def backoff(retry: RetryConfig, attempt: int) -> float:
@@ -78,32 +73,6 @@ def retry_after(response: httpx.Response) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     return max(when.timestamp() - time.time(), 0.0)
-
-
-def _header_number(response: httpx.Response, *names: str) -> float | None:
-    for name in names:
-        raw = response.headers.get(name)
-        if raw is None:
-            continue
-        return _seconds(raw.split(",")[0].strip())
-    return None
-
-
-def rate_limit_reset(response: httpx.Response) -> float | None:
-    """Seconds until the rate-limit budget refills when the response says it is used up
-    (``RateLimit-Remaining``/``X-RateLimit-Remaining`` is 0 and ``RateLimit-Reset``/
-    ``X-RateLimit-Reset`` is given as seconds or as a Unix time), else None."""
-    remaining = _header_number(response, "RateLimit-Remaining", "X-RateLimit-Remaining")
-    if remaining is None or remaining > 0:
-        return None
-    reset = _header_number(response, "RateLimit-Reset", "X-RateLimit-Reset")
-    if reset is None:
-        return None
-    if reset >= _EPOCH_MS_THRESHOLD:
-        reset /= 1000.0
-    if reset >= _EPOCH_THRESHOLD:
-        reset -= time.time()
-    return max(reset, 0.0)
 
 
 _TRANSPORT_KINDS: tuple[tuple[type[Exception], str], ...] = (
