@@ -19,14 +19,9 @@ import pytest
 from dagster import DagsterInstance, materialize
 from partition_defs import START, WINDOWS, items_config
 
-from restsync import ConfigError, load_config
+from restsync import load_config
 from restsync.dagster import restsync_assets
 from restsync.emulator import Emulator, EmulatorOptions, serve
-
-try:  # windows bound endpoint.incremental, which restsync reads once its support has landed
-    load_config(items_config())
-except ConfigError as unsupported:
-    pytestmark = pytest.mark.skip(reason=f"endpoint.incremental is not supported: {unsupported}")
 
 DEFS = Path(__file__).with_name("partition_defs.py")
 RATE = 5.0  # requests/s the API allows, and the budget the workers share
