@@ -11,6 +11,8 @@ without a root row, and a first sync that appends would keep the pages before it
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +86,20 @@ def decoded_page(request: PageRequest, response: httpx.Response, decoded: Decode
     return FetchedPage(page, decoded.ready, decoded.identity, prepared=True)
 
 
+#: a run of digits too long for 64 bits (inside a string too: then the body is read slower, as
+#: well)
+_LONG_DIGITS = re.compile(rb"[0-9]{20}")
+
+
+def _loads(content: bytes) -> Any:
+    """The JSON document of a body. orjson turns an integer beyond 64 bits into a float without
+    a word (99999999999999999999999 -> 1e+23); a body that may hold one is read by the json
+    module, which keeps it exact, so that no value is silently changed."""
+    if _LONG_DIGITS.search(content):
+        return json.loads(content)
+    return orjson.loads(content)
+
+
 def parse_page(
     resource: ResourceRun,
     request: PageRequest,
@@ -97,8 +113,8 @@ def parse_page(
     resource without a selector gets the one detected on its first page (``note`` tells)."""
     url = redact_url(response.request.url, secrets)
     try:
-        document = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
+        document = _loads(response.content)
+    except json.JSONDecodeError:  # orjson's error is one too
         content_type = response.headers.get("content-type", "no content-type")
         excerpt = redact_text(response.text[:120].replace("\n", " "), secrets)
         raise ResponseError(
