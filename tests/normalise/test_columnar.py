@@ -110,6 +110,8 @@ def test_realistic_pages_make_dlts_tables(resource: str, hints: dict[str, Any]) 
         [{"id": 1, "owner__id": 5, "owner": {"id": 6}}],
         [{"id": 1, "_dlt_id": "mine"}],
         [{"id": 1, "": 2}],
+        [{"id": 1, "a.b": [1], "a b": "x"}],
+        [{"id": 1, "a.b": {"c": 1}, "a b": "x"}],
     ],
     ids=[
         "list-or-value",
@@ -118,6 +120,8 @@ def test_realistic_pages_make_dlts_tables(resource: str, hints: dict[str, Any]) 
         "flat-vs-nested",
         "own-id",
         "empty-key",
+        "list-beside-its-namesake",
+        "object-beside-its-namesake",
     ],
 )
 def test_shapes_it_cannot_make_exactly_go_to_dlt(records: list[dict[str, Any]]) -> None:

@@ -142,14 +142,20 @@ class ColumnarPages:
             key = group[-1]
             if len(group) == 1:
                 values = [None if row is None else row.get(key) for row in rows]
+                kinds = set(map(type, values))
             else:
+                # keys that land on one column: dlt writes each value of a record in turn, so
+                # the last one stays; an object or list among them is flattened or nested
+                # instead, under other names
+                kinds = {type(row[k]) for row in rows if row for k in group if k in row}
+                if not kinds <= _SCALARS | {_NONE}:
+                    raise NotColumnar
                 values = [_last(row, frozenset(group)) for row in rows]
-            kinds = set(map(type, values))
             kinds.discard(_NONE)
             if kinds & {dict, list}:
                 if rules.is_kept_whole(table.name, name, level):
                     out[name] = values  # json, typed value by value
-                elif len(group) > 1 or len(kinds) > 1:
+                elif len(kinds) > 1:
                     raise NotColumnar
                 elif dict in kinds:
                     objects.append((rules.normalize_key(key), values))
