@@ -1,10 +1,12 @@
 """Rate limits the API announces in its headers, with no rate in the config: over loopback,
 against the emulator's fixed and sliding windows in each header dialect, every record lands,
-(almost) nothing is answered 429, and the host is paced at 95% of the announced budget."""
+(almost) nothing is answered 429, and the host is paced at 95% of the announced budget, or a
+little under it where the window was read a second long, never over it."""
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -43,4 +45,9 @@ def test_a_budget_announced_in_headers_paces_the_sync(
     assert stats.throttled <= stats.requests // 100, stats
     paced = [r.getMessage() for r in caplog.records if "its host is now paced" in r.getMessage()]
     assert paced
-    assert paced[-1].endswith("paced at 76 per 2 s (38.00 requests/s)"), paced
+    # the window is measured from whole-second resets: 2 s, or a little longer read from an
+    # answer that waited; never shorter, which would pace faster than the API allows
+    pace = re.search(r"paced at 76 per (\d+) s \(([\d.]+) requests/s\)$", paced[-1])
+    assert pace is not None, paced
+    assert int(pace.group(1)) in (2, 3), paced
+    assert 0.6 * 40 <= float(pace.group(2)) <= 0.95 * 40, paced

@@ -198,3 +198,21 @@ def test_text_in_a_column_hinted_otherwise_lands_in_dlt_s_variant_column(
     assert columns["name__v_text"] == "VARCHAR"
     names = [name for name, _ in arrow["items"][0]]
     assert [row[names.index("name__v_text")] for row in arrow["items"][1]][:2] == ["n1", "n2"]
+
+
+def test_a_resource_with_nested_hints_lands_as_on_the_dict_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dlt's Arrow extract gives a table declared in ``nested_hints`` the resource's own Arrow
+    columns (its ``id`` not null, which nested rows lack), so such a resource goes the dict
+    way: its tables are dlt's, the hinted column typed as declared."""
+    config = items_config("hinted")
+    config["resources"][0]["nested_hints"] = {
+        "tags": {"columns": {"value": {"name": "value", "data_type": "text"}}}
+    }
+    records = [{"id": i, "tags": [f"t{i}", i]} for i in range(1, 151)]
+    transport = httpx.ASGITransport(app=pages_app(records))
+    dicts, arrow = _both_paths(config, transport, tmp_path, monkeypatch)
+    assert arrow == dicts
+    assert ("value", "VARCHAR") in arrow["items__tags"][0]
+    assert arrow["items__tags"][1] == 2 * 150

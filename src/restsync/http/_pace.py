@@ -23,7 +23,8 @@ of ours fell out of the window, which shows as the count dropping when the windo
 bound not below any lower bound (a sliding window's first requests measure it best: later the
 oldest request is always about to leave, and whole-second rounding adds almost a second), or
 the median of the latest later bounds (a fixed window's first send comes a little after it
-opens, more so after a wait), whichever is shorter, rounded. Until a fixed window refills,
+opens, more so after a wait), whichever is shorter, rounded, and never shorter than the longest
+lower bound (less the time an answer may wait to be read). Until a fixed window refills,
 the sync may go faster for the rest of it; the budget check below keeps that safe.
 """
 
@@ -57,6 +58,7 @@ _BOUNDS = 64  # upper bounds of the window kept, of each kind
 _REFILL_SEEN = 4  # a count at least this high that halves at once is a fixed window's refill
 _ANSWER_POLL = 0.02  # seconds between looks at the budget while answers are awaited
 _BUDGET_TTL = 1.0  # seconds a remaining budget without a reset time is believed
+_ANSWER_DELAY = 0.25  # seconds an answer may wait before it is read, lengthening its bound
 
 
 def _even(rate: float) -> AsyncLimiter:
@@ -176,7 +178,12 @@ class HostPace:
         candidates = [statistics.median(self.later_bounds)] if self.later_bounds else []
         if first and not self.refilled:
             candidates.append(first[0])
-        return float(max(1, round(min(candidates)))) if candidates else None
+        if not candidates:
+            return None
+        # every answer proved the window longer than ``longer_than``: a fixed window's later
+        # bounds, taken from a send the pace held back into the window, can round below it
+        proven = math.ceil(self.longer_than - _ANSWER_DELAY)
+        return float(max(1, round(min(candidates)), proven))
 
     def learn_rate(self) -> float | None:
         """After a 429: a little less than what the API let through in the last second

@@ -156,6 +156,12 @@ def sync(
         raise _step_error(exc, pipeline, destination) from exc
     except KeyboardInterrupt:
         raise interrupted(pipeline) from None
+    except Exception as exc:
+        # dlt's own account of a step that Ctrl-C stopped can fail in turn (it reads the
+        # package the step was writing, half made), hiding the interrupt behind that error
+        if find_cause(exc, KeyboardInterrupt) is not None:
+            raise interrupted(pipeline) from None
+        raise
     location = str(Path(duckdb_file).resolve()) if destination == "duckdb" else destination
     return SyncResult(name, destination, dataset_name, location, counts, notes)
 

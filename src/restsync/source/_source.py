@@ -200,11 +200,14 @@ def rest_api_source(
     arrow_pages: dict[str, ArrowPages] = {}
     if not fast_path_disabled():
         tables = Counter(r.table for r in validated.resources)
-        # a table_name function reads records, which the normaliser cannot know in advance,
-        # and dlt's incremental must see the rows as the API sent them (typed Arrow columns
-        # would change its cursor values and state): such resources go the dict way
+        # a table_name function reads records, which the normaliser cannot know in advance;
+        # dlt's incremental must see the rows as the API sent them (typed Arrow columns
+        # would change its cursor values and state); dlt's Arrow extract gives the tables of
+        # ``nested_hints`` the resource's own Arrow columns: such resources go the dict way
         for resource in validated.resources:
             if resource.dynamic_table or resource.endpoint.incremental_spec():
+                continue
+            if resource.nested_hints:
                 continue
             unique = dedup_column(resource, tables)
             arrow_pages[resource.name] = ArrowPages(unique_column=unique)
