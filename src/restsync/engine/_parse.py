@@ -28,6 +28,7 @@ from restsync.paginate import Page, PageRequest
 from restsync.select import KeySelector, SelectorNotFound, compile_selector, describe
 from restsync.select import detect_selector as detect
 
+from ._integers import may_hold_wide_integers, settle_wide_integers
 from ._pages import FetchedPage, identify
 from ._resource import ResourceRun
 
@@ -153,6 +154,9 @@ def parse_page(
             hint="the API may have changed its response; fix endpoint.data_selector",
         )
     _check_objects(resource, records, url, secrets)
+    wide = may_hold_wide_integers(response.content)
+    if wide and resource.steps is None:
+        settle_wide_integers(records, resource, url)
     if extra:
         records = [{**record, **extra} for record in records]
     page = Page(
@@ -171,6 +175,9 @@ def parse_page(
     # processing steps decide what is handed on
     if resource.steps is not None:
         records = resource.steps(records)
+        if wide:
+            # a step may have converted or dropped the field
+            settle_wide_integers(records, resource, url)
     return FetchedPage(page, records, identity)
 
 
