@@ -54,10 +54,10 @@ def identify(records: list[Any]) -> tuple[int, bytes, bytes] | None:
     """A cheap identity of a page's records (count, first, last); ``None`` for an empty page."""
     if not records:
         return None
-    return (len(records), _serialized(records[0]), _serialized(records[-1]))
+    return (len(records), serialized(records[0]), serialized(records[-1]))
 
 
-def _serialized(record: Any) -> bytes:
+def serialized(record: Any) -> bytes:
     """``record`` as bytes: by orjson, or by the json module for what orjson refuses (an
     integer beyond 64 bits, or the ``Decimal`` restsync makes of one)."""
     try:

@@ -29,7 +29,7 @@ from restsync.select import KeySelector, SelectorNotFound, compile_selector, des
 from restsync.select import detect_selector as detect
 
 from ._integers import may_hold_wide_integers, settle_wide_integers
-from ._pages import FetchedPage, identify
+from ._pages import FetchedPage, identify, serialized
 from ._resource import ResourceRun
 
 
@@ -186,7 +186,7 @@ def _check_objects(resource: ResourceRun, records: list[Any], url: str, secrets:
     for position, record in enumerate(records):
         if type(record) is dict:
             continue
-        excerpt = redact_text(orjson.dumps(record).decode()[:60], secrets)
+        excerpt = redact_text(serialized(record).decode()[:60], secrets)
         raise ResponseError(
             f"record {position} of the page (counting from 0) is {describe(record)}, not an "
             f"object: {excerpt}; nothing of '{resource.name}' is loaded",
