@@ -80,6 +80,21 @@ class WorkloadResult:
     metrics: list[Metric] = field(default_factory=list)
 
 
+def prospects_result(
+    name: str, shape: str, records: int, page_size: int, detail: str, **params: Any
+) -> WorkloadResult:
+    """The (empty) result of a workload on the sales-engagement seed's ``prospects`` with no
+    latency (W2, W4, W6): its description says how many records of what shape in pages of
+    what size, then ``detail`` (what else the workload does); ``params`` add to its records
+    and page size."""
+    return WorkloadResult(
+        name,
+        f"sales-engagement seed, prospects, {records:,} {shape} records "
+        f"({page_size} per page), no latency{detail}",
+        {"records": records, "page_size": page_size, **params},
+    )
+
+
 @dataclass
 class Context:
     """What every workload needs: the emulator process, sizes, where to put files."""

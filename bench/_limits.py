@@ -18,7 +18,17 @@ from dataclasses import replace
 from typing import Any
 
 from . import _configs as cfg
-from ._context import Context, Metric, WorkloadResult, interleaved, median, of, rows_metric, summary
+from ._context import (
+    Context,
+    Metric,
+    WorkloadResult,
+    interleaved,
+    median,
+    of,
+    prospects_result,
+    rows_metric,
+    summary,
+)
 from ._context import spec as make_spec
 
 # --- W3 ---------------------------------------------------------------------------------------
@@ -113,12 +123,8 @@ W4_DUCKDB_LIMIT = "64MB"
 def run_w4(ctx: Context) -> WorkloadResult:
     sizes = ctx.sizes
     url = ctx.server.urls["W4"]
-    result = WorkloadResult(
-        "W4",
-        f"sales-engagement seed, prospects, {sizes.w4_records:,} {sizes.shape} records "
-        f"({sizes.w4_page_size} per page), no latency, restsync.sync: peak RSS of the client",
-        {"records": sizes.w4_records, "page_size": sizes.w4_page_size},
-    )
+    detail = ", restsync.sync: peak RSS of the client"
+    result = prospects_result("W4", sizes.shape, sizes.w4_records, sizes.w4_page_size, detail)
     restsync = make_spec(
         "restsync",
         config=cfg.prospects_seed_config(url),

@@ -32,6 +32,7 @@ from ._context import (
     check_digests,
     interleaved,
     of,
+    prospects_result,
     ratio,
     rows_metric,
     spec,
@@ -157,12 +158,9 @@ def run_w2(ctx: Context) -> WorkloadResult:
     pages = math.ceil(sizes.w2_records / sizes.w2_page_size)
     dlt_pages = min(pages, math.ceil(sizes.w2_dlt_records / sizes.w2_page_size))
     dlt_records = min(sizes.w2_records, dlt_pages * sizes.w2_page_size)
-    result = WorkloadResult(
-        "W2",
-        f"sales-engagement seed, prospects, {sizes.w2_records:,} {sizes.shape} records "
-        f"({sizes.w2_page_size} per page), no latency; dlt, and restsync's digest check, on "
-        f"the first {dlt_records:,}",
-        {"records": sizes.w2_records, "page_size": sizes.w2_page_size, "dlt_records": dlt_records},
+    detail = f"; dlt, and restsync's digest check, on the first {dlt_records:,}"
+    result = prospects_result(
+        "W2", sizes.shape, sizes.w2_records, sizes.w2_page_size, detail, dlt_records=dlt_records
     )
     # the pure-parse baseline fetches every page once, which also fills the emulator's cache
     page_urls = tuple(f"{url}prospects?page={n}" for n in range(1, pages + 1))
@@ -262,12 +260,8 @@ def run_w5(ctx: Context) -> WorkloadResult:
 def run_w6(ctx: Context) -> WorkloadResult:
     sizes = ctx.sizes
     url = ctx.server.urls["W6"]
-    result = WorkloadResult(
-        "W6",
-        f"sales-engagement seed, prospects, {sizes.w6_records:,} {sizes.shape} records "
-        f"({sizes.w6_page_size} per page), no latency, into PostgreSQL",
-        {"records": sizes.w6_records, "page_size": sizes.w6_page_size},
-    )
+    detail = ", into PostgreSQL"
+    result = prospects_result("W6", sizes.shape, sizes.w6_records, sizes.w6_page_size, detail)
     ctx.console.print("  W6 warming the emulator's page cache")
     pages = math.ceil(sizes.w6_records / sizes.w6_page_size)
     _warm([f"{url}prospects?page={n}" for n in range(1, pages + 1)], SALES_HEADERS)

@@ -18,7 +18,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,56 +59,42 @@ class _Timed:
 def measure(
     *, workers: int, rate: float, records: int, share: bool, redis_url: str
 ) -> dict[str, Any]:
-    import uvicorn
-
     from restsync import connectors, load_config
-    from restsync.emulator import Emulator, EmulatorOptions
+    from restsync.emulator import Emulator, options_for, serve_app
 
     secrets = {key: f"demo-{key}" for key in connectors.get("crm").secrets}
     config = load_config("crm", secrets=secrets)
-    options = EmulatorOptions(
-        **{**connectors.get("crm").emulator, "records": records, "rate_limit": rate}
-    )
+    options = options_for("crm", records=records, rate_limit=rate)
     emulator = Emulator(config, options)
     timed = _Timed(emulator.app)
-    server = uvicorn.Server(
-        uvicorn.Config(timed, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-
-    raw = dict(connectors.get("crm").config)
-    client = dict(raw["client"])
-    client["base_url"] = urlunsplit(
-        urlsplit(client["base_url"])._replace(scheme="http", netloc=f"127.0.0.1:{port}")
-    )
-    limits = {"requests_per_second": rate, "max_in_flight_per_host": 4}
-    if share:
-        limits["shared_budget"] = redis_url
-    client["limits"] = limits
-    raw["client"] = client
-    with tempfile.TemporaryDirectory() as folder:
-        procs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    WORKER,
-                    json.dumps(raw),
-                    json.dumps(secrets),
-                    str(Path(folder) / f"worker{i}.duckdb"),
-                ],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for i in range(workers)
-        ]
-        outputs = [proc.communicate(timeout=1800)[0] for proc in procs]
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(timed) as port:
+        raw = dict(connectors.get("crm").config)
+        client = dict(raw["client"])
+        client["base_url"] = urlunsplit(
+            urlsplit(client["base_url"])._replace(scheme="http", netloc=f"127.0.0.1:{port}")
+        )
+        limits = {"requests_per_second": rate, "max_in_flight_per_host": 4}
+        if share:
+            limits["shared_budget"] = redis_url
+        client["limits"] = limits
+        raw["client"] = client
+        with tempfile.TemporaryDirectory() as folder:
+            procs = [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        WORKER,
+                        json.dumps(raw),
+                        json.dumps(secrets),
+                        str(Path(folder) / f"worker{i}.duckdb"),
+                    ],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for i in range(workers)
+            ]
+            outputs = [proc.communicate(timeout=1800)[0] for proc in procs]
     expected = {r.name: len(emulator.records(r.name)) for r in config.resources}
     loaded = [json.loads(out.strip().splitlines()[-1]) if out.strip() else {} for out in outputs]
     answers = sorted(timed.answers)

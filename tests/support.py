@@ -1,9 +1,12 @@
 """Helpers for the end-to-end tests: the seed documents from ../shared (skipped, with the
-reason shown, where that folder is absent), running their code blocks, reading DuckDB."""
+reason shown, where that folder is absent), running their code blocks, reading DuckDB, serving
+a test's own API over loopback."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from restsync.emulator import serve_app
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -38,6 +43,14 @@ def run_seed_block(code: str, host: str) -> Any:
     namespace: dict[str, Any] = {}
     exec(compile(code, "<seed>", "exec"), namespace)
     return namespace["source"]
+
+
+@contextmanager
+def serve_url(app: Any) -> Iterator[str]:
+    """Serve the ASGI ``app`` on 127.0.0.1 (``restsync.emulator.serve_app``, a real uvicorn in
+    a thread) until the block ends; yields its base URL, ``http://127.0.0.1:PORT``."""
+    with serve_app(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def query(db_file: Path | str, sql: str) -> list[tuple[Any, ...]]:

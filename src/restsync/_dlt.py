@@ -8,21 +8,36 @@ breaks one module, and so that a reader sees at a glance what restsync relies on
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache, partial
+from types import SimpleNamespace
+from typing import Any
+
+import pyarrow as pa
+from dlt.common.configuration.container import Container
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.data_types.type_helpers import coerce_value, py_type_to_sc_type
+from dlt.common.data_writers import BufferedDataWriter, DataWriter
 from dlt.common.destination import Destination, TLoaderFileFormat
+from dlt.common.destination.capabilities import DestinationCapabilitiesContext
 from dlt.common.destination.exceptions import UnknownDestinationModule
 from dlt.common.exceptions import DltException
 from dlt.common.json import json as dlt_json
+from dlt.common.libs.pyarrow import normalize_py_arrow_item
 from dlt.common.normalizers.json import helpers as _normaliser_helpers
+from dlt.common.normalizers.json.relational import DataItemNormalizer as RelationalNormalizer
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.schema import Schema
 from dlt.common.schema.detections import is_iso_timestamp
 from dlt.common.schema.exceptions import CannotCoerceColumnException
 from dlt.common.schema.typing import TColumnSchema, TDataType, TTableSchema, TTypeDetections
-from dlt.common.schema.utils import autodetect_sc_type, is_complete_column
+from dlt.common.schema.utils import autodetect_sc_type, is_complete_column, new_table
+from dlt.common.storages import PackageStorage
 from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
-from dlt.common.storages.load_package import load_package_state
+from dlt.common.storages.load_package import (
+    LoadPackageStateInjectableContext,
+    load_package_state,
+)
 from dlt.common.time import normalize_timezone
 from dlt.common.typing import VARIANT_FIELD_FORMAT
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
@@ -30,6 +45,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
 from dlt.extract.incremental.transform import JsonIncremental
 from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
+from dlt.normalize.items_normalizers.jsonl import JsonLItemsNormalizer
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.sources.helpers.rest_client.auth import (
     APIKeyAuth,
@@ -70,6 +86,116 @@ def root_row_id_type(schema: Schema, table: str) -> str:
     return str(_normaliser_helpers.get_root_row_id_type(schema, table))
 
 
+class NormaliserRules:
+    """dlt's relational normaliser's rules for one schema, each a call into dlt (cached as
+    dlt caches them): how a key becomes a column or a nested table's name, where nesting
+    stops, a nested row's id, which values nested rows inherit, and the names of its
+    bookkeeping columns."""
+
+    def __init__(self, schema: Schema) -> None:
+        helpers = _normaliser_helpers
+        naming = schema.naming
+        self.normalize_key: Callable[[str], str] = lru_cache(maxsize=None)(
+            partial(helpers.normalize_identifier, schema, naming)
+        )
+        self.normalize_table_key: Callable[[str], str] = lru_cache(maxsize=None)(
+            partial(helpers.normalize_table_identifier, schema, naming)
+        )
+        self.shorten: Callable[..., str] = lru_cache(maxsize=None)(naming.shorten_fragments)
+        self.is_kept_whole: Callable[[str, str, int], bool] = lru_cache(maxsize=None)(
+            partial(helpers.is_nested_type, schema)
+        )
+        """Whether a dict or list in field ``field`` of ``table`` at nesting level ``level``
+        (counted down) stays a value (json) instead of being flattened or nested."""
+        self.is_nested: Callable[[str], bool] = partial(helpers.should_be_nested, schema)
+        self.nested_row_id: Callable[[str, str, int], str] = helpers.get_nested_row_hash
+        self.empty_key = RelationalNormalizer.EMPTY_KEY_IDENTIFIER
+        config = RelationalNormalizer.get_normalizer_config(schema)
+        self._propagation = config.get("propagation") or {}
+        names = SimpleNamespace(
+            row_id="_dlt_id",
+            load_id="_dlt_load_id",
+            root_id=RelationalNormalizer.C_DLT_ROOT_ID,
+            parent_id=RelationalNormalizer.C_DLT_PARENT_ID,
+            list_idx=RelationalNormalizer.C_DLT_LIST_IDX,
+            value=RelationalNormalizer.C_VALUE,
+        )
+        for field, name in vars(names).items():
+            setattr(names, field, naming.normalize_identifier(name))
+        self.names = names
+
+    def propagation(self, table: str, *, is_root: bool) -> dict[str, str]:
+        """The columns of ``table``'s rows that its nested rows inherit: {column: as}."""
+        return dict(
+            _normaliser_helpers.get_propagation_mapping(
+                self._propagation,  # type: ignore[arg-type]
+                table,
+                is_root,
+            )
+        )
+
+
+def new_column(schema: Schema, name: str, data_type: TDataType, *, variant: bool) -> TColumnSchema:
+    """The column dlt's dict path adds to a table for a new field ``name`` of ``data_type``:
+    nullable unless a ``not_null`` default hint names it, with every other default hint that
+    names it (``row_key``, ``parent_key``, ``root_key``, ``unique`` ...). dlt keeps this rule in
+    its JSON items normaliser, which needs nothing of itself for it but the schema."""
+    normaliser = SimpleNamespace(schema=schema)
+    column = JsonLItemsNormalizer._infer_column(
+        normaliser,  # type: ignore[arg-type]
+        name,
+        None,
+        data_type=data_type,
+        is_variant=variant,
+    )
+    assert column is not None  # a data type is given
+    return column
+
+
+def add_nested_table(
+    schema: Schema, name: str, parent: str, columns: dict[str, TColumnSchema]
+) -> None:
+    """Adds ``name``, a nested table of ``parent`` (linked by ``_dlt_parent_id``, as dlt's
+    normaliser links the tables it makes of lists), or new ``columns`` of it, to ``schema``."""
+    schema.update_table(new_table(name, parent, columns=list(columns.values())))
+
+
+class PackageJobWriter:
+    """Writes Arrow tables of one table as parquet job files straight into the load package
+    dlt is extracting, as dlt's own extractor writes them (its buffered writer, file names,
+    rotation and destination capabilities), for dlt's normalize step to take as they are.
+
+    dlt's extract writes a nested table's rows only through its normaliser: it attributes every
+    table it writes to a resource, which a nested table must not have. These files sit in the
+    package beside the extractor's, so the package's normalize and load steps treat them as
+    any nested table's rows; they are not in the extract step's own row counts. Must be made
+    inside a dlt extract; ``close`` writes the last file."""
+
+    def __init__(self, table: str) -> None:
+        context = Container()[LoadPackageStateInjectableContext]
+        storage = context.storage
+        file_name = PackageStorage.build_job_file_name(table, "%s")
+        template = storage.storage.make_full_path(
+            storage.get_job_file_path(context.load_id, PackageStorage.NEW_JOBS_FOLDER, file_name)
+        )
+        try:
+            self._caps = Container()[DestinationCapabilitiesContext]
+        except KeyError:
+            self._caps = DestinationCapabilitiesContext.generic_capabilities()
+        spec = DataWriter.writer_spec_from_file_format("parquet", "arrow")
+        self._writer: BufferedDataWriter[Any] = BufferedDataWriter(spec, template)
+
+    def write(self, table: pa.Table, schema: Schema, name: str) -> None:
+        """Writes ``table`` with its columns ordered and completed as ``schema``'s table
+        ``name`` has them."""
+        columns = schema.get_table_columns(name)
+        aligned = normalize_py_arrow_item(table, columns, schema.naming, self._caps)
+        self._writer.write_data_item(aligned, columns)
+
+    def close(self, *, failed: bool = False) -> None:
+        self._writer.close(skip_flush=failed)
+
+
 __all__ = [
     "VARIANT_FIELD_FORMAT",
     "APIKeyAuth",
@@ -94,7 +220,9 @@ __all__ = [
     "JsonIncremental",
     "MapItem",
     "NamingConvention",
+    "NormaliserRules",
     "OAuth2ClientCredentials",
+    "PackageJobWriter",
     "PipelineStepFailed",
     "Schema",
     "TColumnSchema",
@@ -103,6 +231,7 @@ __all__ = [
     "TTableSchema",
     "UnknownDestinationModule",
     "YieldMapItem",
+    "add_nested_table",
     "autodetect_sc_type",
     "coerce_value",
     "dlt_json",
@@ -110,6 +239,7 @@ __all__ = [
     "is_iso_timestamp",
     "load_package_state",
     "max_table_nesting",
+    "new_column",
     "normalize_timezone",
     "py_type_to_sc_type",
     "root_row_id_type",

@@ -72,33 +72,39 @@ class ResponseError(FatalAPIError):
     data selector's path is absent, or pagination would repeat itself forever."""
 
 
-class LoadError(RestSyncError):
+class _MayLeaveLoadPending(BaseException):
+    """What ``LoadError`` and ``Interrupted`` share: ``detail`` is what went wrong and
+    ``pending_load`` the id of the load package dlt kept, if any; the message is ``detail``
+    followed, when a load is pending, by ``_PENDING`` (which says what the next sync does
+    with it)."""
+
+    _PENDING = ""  # formatted with the load's id as ``load``
+
+    def __init__(self, message: str, *, pending_load: str | None = None) -> None:
+        self.detail = message
+        self.pending_load = pending_load
+        if pending_load is not None:
+            message += self._PENDING.format(load=pending_load)
+        super().__init__(message)
+
+
+class LoadError(_MayLeaveLoadPending, RestSyncError):
     """The destination did not accept the data, or dlt could not stage it. ``pending_load`` is
     the id of the load package dlt keeps when the load itself failed: the next sync retries it
     before fetching anything, or drops it when asked (``sync(pending="drop")``)."""
 
-    def __init__(self, message: str, *, pending_load: str | None = None) -> None:
-        self.detail = message
-        self.pending_load = pending_load
-        if pending_load is not None:
-            message += (
-                f"; the failed load {pending_load} stays pending: the next sync retries it "
-                'first, sync(pending="drop") discards it'
-            )
-        super().__init__(message)
+    _PENDING = (
+        "; the failed load {load} stays pending: the next sync retries it first, "
+        'sync(pending="drop") discards it'
+    )
 
 
-class Interrupted(KeyboardInterrupt):
+class Interrupted(_MayLeaveLoadPending, KeyboardInterrupt):
     """Ctrl-C (SIGINT) stopped a sync. The message says in which phase, and what was and was
     not committed; still a ``KeyboardInterrupt``, so code that stops on Ctrl-C still does.
     ``pending_load`` is the load dlt keeps to finish (as with ``LoadError``)."""
 
-    def __init__(self, message: str, *, pending_load: str | None = None) -> None:
-        self.detail = message
-        self.pending_load = pending_load
-        if pending_load is not None:
-            message += (
-                f"; load {pending_load} stays pending: the next sync loads it first, "
-                'sync(pending="drop") discards it'
-            )
-        super().__init__(message)
+    _PENDING = (
+        '; load {load} stays pending: the next sync loads it first, sync(pending="drop") '
+        "discards it"
+    )

@@ -1,6 +1,6 @@
 """``restsync emulate`` blocks until Ctrl-C, so it runs as the console script in a child
 process: it prints where it listens and the made-up secrets, answers 401 without them and
-200 with them, and stops cleanly on SIGINT."""
+200 with them, enforces the rate window its options describe, and stops cleanly on SIGINT."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from cli_support import console_script, write_sales_config
+from cli_support import Invoke, console_script, write_sales_config
 
 STARTUP_TIMEOUT = 30.0
 
@@ -142,3 +144,64 @@ def test_emulate_serves_the_api_with_made_up_secrets_until_ctrl_c(
     assert "Traceback" not in running.process.stderr.read()
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, timeout=5)
+
+
+def _budget(answer: httpx.Response, headers: str) -> tuple[int, int]:
+    """(limit, remaining) as the answer announces them in the ``headers`` style."""
+    if headers == "ietf":
+        fields = dict(part.split("=") for part in answer.headers["RateLimit"].split(", "))
+        return int(fields["limit"]), int(fields["remaining"])
+    return int(answer.headers["X-RateLimit-Limit"]), int(answer.headers["X-RateLimit-Remaining"])
+
+
+@pytest.mark.parametrize(
+    ("window", "headers"), [("fixed", "epoch"), ("sliding", "seconds"), ("sliding", "ietf")]
+)
+def test_emulate_enforces_the_rate_window_its_options_describe(
+    start_emulator: Start, window: str, headers: str
+) -> None:
+    # 0.002 requests/s over 2,000 s: 4 requests per window, a window far longer than the test
+    # (a fixed one aligned to the clock is crossed by 5 quick requests once in ~10^5 runs)
+    running = start_emulator(
+        "crm", "--records", "3", "--rate-limit", "0.002", "--rate-period", "2000",
+        "--rate-window", window, "--rate-headers", headers,
+    )  # fmt: skip
+    url = running.url.rstrip("/") + "/accounts"
+    token = {"Authorization": f"Bearer {running.secrets['access_token']}"}
+
+    with httpx.Client(headers=token, timeout=10) as client:
+        answers = [client.get(url) for _ in range(5)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
+    assert [_budget(a, headers) for a in answers] == [(4, 3), (4, 2), (4, 1), (4, 0), (4, 0)]
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    if headers == "ietf":
+        assert answers[0].headers["RateLimit-Policy"] == "4;w=2000"
+    else:
+        reset = int(answers[0].headers["X-RateLimit-Reset"])
+        # epoch: a Unix time within the window; seconds: how long until it ends
+        assert reset > time.time() if headers == "epoch" else 1 <= reset <= 2000
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--rate-window", "fixed"), "emulator.rate_window: a fixed window needs rate_limit"),
+        (
+            ("--rate-limit", "5", "--rate-period", "2"),
+            "--rate-period and --rate-headers shape a window: add --rate-window fixed or sliding",
+        ),
+    ],
+    ids=["window-without-limit", "period-without-window"],
+)
+def test_emulate_refuses_rate_options_that_would_do_nothing(
+    invoke: Invoke, args: tuple[str, ...], message: str
+) -> None:
+    # a port already taken: options let through would fail to listen, not serve until Ctrl-C
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = invoke("emulate", "crm", *args, "--port", str(taken.getsockname()[1]))
+
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr

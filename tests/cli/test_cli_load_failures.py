@@ -22,10 +22,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from engine.sync_harness import DATASET, api_ids, config, landed_ids, resource, tables
-from parity.harness import serve_app
 from restsync import load_config
 from restsync.emulator import Emulator, EmulatorOptions
-from support import query
+from support import query, serve_url
 
 PAGE_NUMBER_1 = {"type": "page_number", "base_page": 1}
 
@@ -77,7 +76,7 @@ def test_a_refused_load_is_one_line_with_the_database_cause_first(
     path = write_config(tmp_path, spec)
     db = tmp_path / "out.duckdb"
 
-    with serve_app(emulator.app) as url:
+    with serve_url(emulator.app) as url:
         result = run_script(
             "run", str(path), "--base-url", f"{url}/v1", "--duckdb-file", str(db),
             env={"RESTSYNC_ARROW": arrow},
@@ -106,7 +105,7 @@ def test_a_locked_duckdb_file_names_the_lock_not_credentials(tmp_path: Path) -> 
     path = write_config(tmp_path, spec)
     db = tmp_path / "out.duckdb"
 
-    with serve_app(emulator.app) as url, locker(db) as held:
+    with serve_url(emulator.app) as url, locker(db) as held:
         held.hold()
         result = run_script("run", str(path), "--base-url", f"{url}/v1", "--duckdb-file", str(db))
 
@@ -169,7 +168,7 @@ def test_a_load_left_pending_is_retried_first_or_dropped(
 
     with locker(db) as held:
         api = LockOnFirstRequest(emulator.app, held)
-        with serve_app(api) as url:
+        with serve_url(api) as url:
             args += ["--base-url", f"{url}/v1"]
             failed = invoke(*args)
             assert failed.exit_code == 4, failed.output

@@ -18,9 +18,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from engine.sync_harness import api_ids, config, landed_ids, resource, tables
-from parity.harness import serve_app
 from restsync import ResponseError, load_config, sync
 from restsync.emulator import EmulatorOptions, RunningEmulator, serve
+from support import serve_url
 
 PAGE_NUMBER_1 = {"type": "page_number", "base_page": 1}
 
@@ -88,7 +88,7 @@ def test_non_objects_never_land_as_nested_rows_without_their_root_rows(
 ) -> None:
     db = tmp_path / "api.duckdb"
     spec = config(resource("items", paginator=PAGE_NUMBER_1, primary_key=None))
-    with serve_app(non_object_api(page_two)) as url, pytest.raises(ResponseError) as caught:
+    with serve_url(non_object_api(page_two)) as url, pytest.raises(ResponseError) as caught:
         sync_from(spec, f"{url}/v1", db)
 
     assert found in str(caught.value)

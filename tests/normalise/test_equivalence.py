@@ -6,6 +6,7 @@ that shrank or vanished: the same tables, columns, types and rows, nested rows i
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,13 @@ values = st.one_of(
     st.lists(objects, max_size=3),
     st.lists(st.lists(st.integers(0, 9), max_size=2), max_size=2),
     st.fixed_dictionaries({"id": scalars}, optional={"tags": st.lists(st.text(max_size=3))}),
+    # a list within an object, and objects with lists of their own within a list: nested
+    # tables two levels down, named through the object
+    st.fixed_dictionaries({}, optional={"inner": st.lists(scalars, max_size=3), "n": scalars}),
+    st.lists(
+        st.fixed_dictionaries({"sku": scalars}, optional={"serials": st.lists(scalars)}),
+        max_size=3,
+    ),
 )
 records = st.lists(st.dictionaries(st.sampled_from(KEYS), values, max_size=5), max_size=6)
 pages = st.lists(records, min_size=1, max_size=3)
@@ -146,8 +154,9 @@ def _load(
     return _canonical(db, "gen")
 
 
+# more examples for a longer search: HYPOTHESIS_EXAMPLES=500 pytest tests/normalise
 BOUNDED = settings(
-    max_examples=12,
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "12")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -4,7 +4,7 @@ next links in the body or the ``Link`` header, a single entity, children by path
 parameter, by JSON body, by header).
 
 Everything is deterministic, so dlt and restsync see the same answers. Imported as
-``parity.blog_api``; serve ``app()`` with ``parity.harness.serve_app``.
+``parity.blog_api``; serve ``app()`` with ``support.serve_url``.
 """
 
 from __future__ import annotations

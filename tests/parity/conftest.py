@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from parity.blog_api import app
-from parity.harness import serve_app
+from support import serve_url
 
 
 @pytest.fixture(scope="module")
 def blog_url() -> Iterator[str]:
-    with serve_app(app()) as url:
+    with serve_url(app()) as url:
         yield url

@@ -1,9 +1,10 @@
 """Side by side with dlt: dlt's own ``rest_api_source`` and restsync's load the same API over
 loopback into two DuckDB files, and what landed is compared table by table.
 
-Imported as ``parity.harness`` (``tests`` is on ``pythonpath``). Typical use::
+Imported as ``parity.harness`` (``tests`` is on ``pythonpath``). Typical use, with
+``support.serve_url``::
 
-    with serve_app(my_starlette_app) as url:
+    with serve_url(my_starlette_app) as url:
         parity = Parity(tmp_path)
         parity.run(config_for(url))          # both tools, each into its own DuckDB file
         tables = parity.assert_same()        # names, columns and types, rows: identical
@@ -21,18 +22,13 @@ values are not compared; ``_dlt_list_idx`` and every data column are.
 from __future__ import annotations
 
 import copy
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dlt
 import duckdb
-import uvicorn
 from dlt.sources.rest_api import rest_api_source as dlt_rest_api_source
 
 from restsync import rest_api_source as restsync_rest_api_source
@@ -47,34 +43,6 @@ TOOLS: dict[str, SourceFactory] = {
     "dlt": dlt_rest_api_source,
     "restsync": restsync_rest_api_source,
 }
-
-
-@contextmanager
-def serve_app(app: Any) -> Iterator[str]:
-    """Serve an ASGI ``app`` with uvicorn on 127.0.0.1 in a daemon thread; yields its base URL
-    (``http://127.0.0.1:PORT``) and stops the server when the block ends."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="parity-api", daemon=True
-    )
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert thread.is_alive(), "uvicorn stopped before it started"
-            assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from parity.harness import Parity, load_both, read_tables, serve_app
+from parity.harness import Parity, load_both, read_tables
 from restsync.config import load_config
 from restsync.emulator import EmulatorOptions, RunningEmulator, serve
+from support import serve_url
 
 BASE = "http://api.test/v1"
 
@@ -338,7 +339,7 @@ def test_an_ignored_page_ends_a_windowed_sequence_there(tmp_path: Path) -> None:
             )
         ],
     }
-    with serve_app(_holey_api()) as url:
+    with serve_url(_holey_api()) as url:
         tables = load_both(_moved(config, url), tmp_path)
     # dlt's client stops paginating at the ignored page; pages fetched past it are dropped
     assert _ids(tables["items"]) == [10, 11, 12, 13, 14, 20, 21, 22, 23, 24]
@@ -403,7 +404,7 @@ def test_child_cursor_in_a_body_that_holds_the_parent_id(tmp_path: Path) -> None
             },
         ],
     }
-    with serve_app(_notes_by_body_api()) as url:
+    with serve_url(_notes_by_body_api()) as url:
         tables = load_both(_moved(config, url), tmp_path)
     assert _ids(tables["notes"]) == [i * 100 + n for i in (1, 2, 3) for n in range(5)]
 

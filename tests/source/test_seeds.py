@@ -10,9 +10,9 @@ from typing import Any
 import dlt
 import pytest
 
-from restsync.cli._configs import demo_secrets, emulator_options
+from restsync.cli._configs import demo_secrets
 from restsync.config import SourceConfig, load_config
-from restsync.emulator import serve
+from restsync.emulator import options_for, serve
 from support import host_of, query, run_seed_block, seed_code
 
 SEEDS = {
@@ -31,7 +31,7 @@ def _sync_seed(
     for variable, key in env.items():
         monkeypatch.setenv(variable, secrets[key])
     config = load_config(connector, secrets=secrets)
-    with serve(config, emulator_options(connector, **options)) as running:
+    with serve(config, options_for(connector, **options)) as running:
         source = run_seed_block(seed_code(seed), host_of(running.url))
         pipeline = dlt.pipeline(
             pipeline_name=f"seed_{seed}",

@@ -5,19 +5,14 @@ in the pipelines folder), and no credential sent to an origin the config does no
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import json
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import dlt
 import pytest
-import uvicorn
 from dlt.pipeline.exceptions import PipelineStepFailed
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -25,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from restsync import rest_api_source
-from support import query
+from support import query, serve_url
 
 SECRET = "k3y/with+plus&é-ZX81"
 TOKEN = "t0ken/with+plus&-ZX81"  # headers carry ASCII
@@ -36,25 +31,6 @@ def _forms(secret: str) -> list[str]:
     forms = [secret, quote(secret, safe=""), quote(secret, safe="").lower(), quote_plus(secret)]
     forms += [json.dumps(secret)[1:-1], html.escape(secret)]
     return forms
-
-
-@contextlib.contextmanager
-def _served(app: Starlette) -> Iterator[str]:
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert thread.is_alive(), "uvicorn stopped"
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def _assert_nowhere(error: BaseException, pipeline: dlt.Pipeline, root: Path) -> None:
@@ -96,7 +72,7 @@ def test_a_secret_param_is_masked_in_the_error_and_the_trace(
     status: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OWM_KEY", SECRET)
-    with _served(_echo_app(status)) as url:
+    with serve_url(_echo_app(status)) as url:
         config = {
             "client": {
                 "base_url": url + "/",
@@ -142,7 +118,7 @@ def test_the_pagination_loop_error_holds_no_secret(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("API_KEY", SECRET)
-    with _served(_looping_app()) as url:
+    with serve_url(_looping_app()) as url:
         config = {
             "client": {
                 "base_url": url + "/",
@@ -201,8 +177,8 @@ def test_a_next_link_to_another_origin_loads_without_credentials_there(
     foreign_seen: list[dict[str, Any]] = []
     basic = base64.b64encode(f"ann:{TOKEN}".encode()).decode()
     with (
-        _served(_pages_app(foreign_seen, None)) as foreign,
-        _served(_pages_app(home_seen, f"{foreign}/items?page=2")) as home,
+        serve_url(_pages_app(foreign_seen, None)) as foreign,
+        serve_url(_pages_app(home_seen, f"{foreign}/items?page=2")) as home,
     ):
         config = {
             "client": {"base_url": home + "/", "auth": auth},

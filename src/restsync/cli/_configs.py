@@ -6,13 +6,12 @@ which are not set."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from restsync import connectors
 from restsync.config import SourceConfig, load_config
-from restsync.emulator import EmulatorOptions
 
 ConfigArg = Annotated[
     str, typer.Argument(help="A built-in connector name (see `restsync connectors`) or a file.")
@@ -56,10 +55,3 @@ def emulated_config(name: str) -> tuple[SourceConfig, dict[str, str]]:
     built-in connector or a file) is answered with a demo value, never a real secret."""
     answers = SecretAnswers(_demo_value)
     return load_config(name, secrets=answers), dict(answers.asked)
-
-
-def emulator_options(name: str, **overrides: Any) -> EmulatorOptions:
-    """The connector's emulator settings with ``overrides`` (None values ignored) on top."""
-    settings = dict(connectors.get(name).emulator) if name in connectors.names() else {}
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    return EmulatorOptions(**settings)

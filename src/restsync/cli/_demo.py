@@ -10,10 +10,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from restsync import connectors
-from restsync.emulator import serve
+from restsync.emulator import options_for, serve
 from restsync.source import DEFAULT_DUCKDB_FILE, resolve_destination, sync
 
-from ._configs import emulated_config, emulator_options
+from ._configs import emulated_config
 from ._errors import errors
 from ._output import console, print_notes, progress, say
 
@@ -34,7 +34,7 @@ def demo(
         summary.add_column("rows", justify="right")
         for name in connectors.names():
             source, _ = emulated_config(name)
-            with serve(source, emulator_options(name)) as running:
+            with serve(source, options_for(name)) as running:
                 say(f"syncing {name} from the emulator at {running.url}", stderr=True)
                 with progress() as on_event:
                     result = sync(

@@ -25,22 +25,29 @@ from ._options import (
     EmulatorStats,
     PageBeforeFirst,
     RecordShape,
+    options_for,
 )
 from ._pagination import LIMIT_PARAM, POSITION_PARAM
+from ._ratelimit import RATE_HEADERS, RATE_WINDOWS, RateHeaders, RateWindow
 from ._serve import RunningEmulator, serve, serve_app
 
 __all__ = [
     "BROKEN_MODES",
     "LIMIT_PARAM",
     "POSITION_PARAM",
+    "RATE_HEADERS",
+    "RATE_WINDOWS",
     "RECORD_SHAPES",
     "BrokenMode",
     "Emulator",
     "EmulatorOptions",
     "EmulatorStats",
     "PageBeforeFirst",
+    "RateHeaders",
+    "RateWindow",
     "RecordShape",
     "RunningEmulator",
+    "options_for",
     "serve",
     "serve_app",
 ]

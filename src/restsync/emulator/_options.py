@@ -2,7 +2,8 @@
 
 Options are a frozen dataclass so a test states its whole fake API in one expression; the
 ``Emulator`` validates them against the config (resource names in the per-resource mappings)
-because only it knows the config.
+because only it knows the config. ``options_for`` is the one place that builds them for a
+config by name: a built-in connector's own emulator settings, with a caller's on top.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+from restsync import connectors
 from restsync._exceptions import ConfigError
 
 from ._ratelimit import RATE_HEADERS, RATE_WINDOWS, RateHeaders, RateWindow
@@ -48,7 +50,7 @@ class EmulatorOptions:
 
     ``rate_limit`` (requests per second) is a token bucket, or with ``rate_window`` ``fixed``
     or ``sliding`` a window of ``rate_period`` seconds announced in ``rate_headers`` on every
-    answer (see ``_ratelimit``).
+    answer (see ``_ratelimit``); a window needs a ``rate_limit``.
 
     ``broken`` misbehaves per resource name: ``html`` / ``not_json`` bodies, ``renamed_key``
     (the record list under another key), ``401``, ``non_object`` (every page after the first
@@ -166,6 +168,11 @@ class EmulatorOptions:
         for name, value, ok, allowed in checks:
             if not ok:
                 _bad(name, value, allowed)
+        if self.rate_window != "bucket" and self.rate_limit is None:
+            raise ConfigError(
+                f"a {self.rate_window} window needs rate_limit (requests per second)",
+                location="emulator.rate_window",
+            )
         for name, mode in self.broken.items():
             if mode not in BROKEN_MODES:
                 raise ConfigError(
@@ -178,6 +185,15 @@ class EmulatorOptions:
         if isinstance(self.records, Mapping):
             return self.records.get(resource, 250)
         return self.records
+
+
+def options_for(name: str, **overrides: Any) -> EmulatorOptions:
+    """The options to emulate the config ``name`` with: the built-in connector's ``emulator``
+    settings (none for any other name, such as a file's), with ``overrides`` on top (those
+    that are None are left out: a command-line option not given)."""
+    settings = dict(connectors.get(name).emulator) if name in connectors.names() else {}
+    settings.update({key: value for key, value in overrides.items() if value is not None})
+    return EmulatorOptions(**settings)
 
 
 def _bad(name: str, value: object, allowed: str) -> None:

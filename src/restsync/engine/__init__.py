@@ -11,13 +11,11 @@ from __future__ import annotations
 from ._bridge import Batch
 from ._engine import Engine
 from ._pages import FetchedPage, PaginationLoop, detect_base_page, run_sequential, run_windowed
-from ._parse import Decoded
 from ._resource import ProgressEvent, ResourceStats
 from ._sequence import join_url
 
 __all__ = [
     "Batch",
-    "Decoded",
     "Engine",
     "FetchedPage",
     "PaginationLoop",

@@ -15,7 +15,6 @@ Everything HTTP (auth, retries, limits) is ``restsync.http``'s; which page comes
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -30,9 +29,8 @@ from restsync.http import secret_values as config_secrets
 
 from ._bridge import Batch, End, LoopThread, close_queue
 from ._children import run_children
-from ._parse import Decode
 from ._resource import ProgressEvent, ResourceRun
-from ._sequence import Handoff, Prepare, Sequences
+from ._sequence import Handoff, Sequences
 
 log = logging.getLogger("restsync")
 
@@ -46,14 +44,10 @@ class Engine:
         engine.close()
 
     ``start`` launches every selected resource (and the parents they need) at once, so all of
-    them download concurrently while dlt drains one queue at a time. ``prepare`` maps a
-    resource to a function applied to each of its pages, in page order, before the page is
-    queued (the source turns pages into Arrow tables there: smaller while they wait).
-    ``decode`` maps a resource to a ``Decode``, tried in a worker thread on each page after the
-    first when nothing but the record count is read from pages (see ``_parse.decodable``).
-    ``handoff`` maps a parent resource to the ``Handoff`` that picks, page by page in order,
-    the records its children are fed (the source keeps there what the parent's incremental
-    keeps). ``bindings`` maps a resource to placeholder values that fill every request of it
+    them download concurrently while dlt drains one queue at a time. ``handoff`` maps a parent
+    resource to the ``Handoff`` that picks, page by page in order, the records its children
+    are fed (the source keeps there what the parent's incremental keeps). ``bindings`` maps a
+    resource to placeholder values that fill every request of it
     (``{"incremental.start_value": ...}``), beside those a child takes from its parent.
     """
 
@@ -64,18 +58,12 @@ class Engine:
         transport: httpx.AsyncBaseTransport | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
         queue_depth: int = 8,
-        prepare: Mapping[str, Prepare] | None = None,
-        decode: Mapping[str, Decode] | None = None,
         handoff: Mapping[str, Handoff] | None = None,
         bindings: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.config = config
-        self._prepare = dict(prepare or {})
         self._handoff = dict(handoff or {})
         self._bindings = dict(bindings or {})
-        self._decode = dict(decode or {})
-        # decoding runs outside the GIL, beside this loop and dlt: two threads keep both busy
-        self._decoders = concurrent.futures.ThreadPoolExecutor(2, "restsync-decode")
         self._transport = transport
         self._on_event = on_event
         self._queue_depth = queue_depth
@@ -97,11 +85,11 @@ class Engine:
             self._loop.start(self._run(needed))
 
     def batches(self, name: str, *, max_rows: int = 0) -> Iterator[list[Any]]:
-        """Chunks of one started resource's pages (each page its records, or what ``prepare``
-        made of them), in page order; raises what the fetch raised. Blocks only while nothing
-        is queued: a chunk is the next page plus the pages already waiting behind it, up to
-        about ``max_rows`` records, so a slow consumer gets fewer, larger chunks and a fast one
-        never waits to fill one. The first chunk is always the first page alone."""
+        """Chunks of one started resource's pages (each page its records), in page order;
+        raises what the fetch raised. Blocks only while nothing is queued: a chunk is the next
+        page plus the pages already waiting behind it, up to about ``max_rows`` records, so a
+        slow consumer gets fewer, larger chunks and a fast one never waits to fill one. The
+        first chunk is always the first page alone."""
         queue = self.resources[name].queue
         if not self._started or queue is None:
             raise RuntimeError(f"resource '{name}' was not started")
@@ -111,7 +99,6 @@ class Engine:
         """Stop every fetch and the loop thread; safe to call more than once."""
         with self._lock:
             self._loop.stop()
-            self._decoders.shutdown(wait=True, cancel_futures=True)
 
     # --- loop side -----------------------------------------------------------------------
 
@@ -181,11 +168,8 @@ class Engine:
                     http,
                     base_url=self.config.client.base_url,
                     secrets=self._secrets,
-                    prepare=self._prepare,
                     handoff=self._handoff,
                     bindings=self._bindings,
-                    decode=self._decode,
-                    decoders=self._decoders,
                     note=self._note,
                     event=self._event,
                 )

@@ -29,14 +29,12 @@ from restsync.paginate import (
 
 @dataclass(frozen=True)
 class FetchedPage:
-    """A page and its records: the records themselves, or (``prepared``) what the resource's
-    ``prepare`` made of them as soon as they were parsed. ``identity`` is ``identify`` of the
-    records, taken before they were prepared."""
+    """A page and the records it hands on. ``identity`` is ``identify`` of the records the API
+    sent, taken before the resource's processing steps changed them."""
 
     page: Page
     records: Any
     identity: tuple[int, bytes, bytes] | None = None
-    prepared: bool = False
     #: a response action ignored the response: the sequence ends before this page
     ignored: bool = False
 

@@ -1,5 +1,4 @@
-"""A response body -> the page's records: parsed with orjson and selected, or read straight from
-the body by a resource's ``Decode`` when nothing but the record count is read from pages.
+"""A response body -> the page's records: parsed with orjson and selected.
 
 Whatever is not what the config promised (not JSON, no record list where the selector points,
 a record that is not an object) becomes a ``ResponseError`` that names the resource, the URL
@@ -10,82 +9,23 @@ without a root row, and a first sync that appends would keep the pages before it
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
 
 from restsync._exceptions import ResponseError
-from restsync.config import OffsetPaginator as OffsetConfig
-from restsync.config import PageNumberPaginator as PageNumberConfig
 from restsync.http import redact_text, redact_url
 from restsync.paginate import Page, PageRequest
-from restsync.select import KeySelector, SelectorNotFound, compile_selector, describe
+from restsync.select import SelectorNotFound, describe
 from restsync.select import detect_selector as detect
 
 from ._integers import may_hold_wide_integers, settle_wide_integers
 from ._pages import FetchedPage, identify, serialized
 from ._resource import ResourceRun
-
-
-@dataclass(frozen=True)
-class Decoded:
-    """A page read straight from its body by a ``Decode``: what ``prepare`` would have made of
-    its records, their count and identity (as ``identify``), and the rest of the body as
-    Python values, which the paginator reads."""
-
-    ready: Any
-    record_count: int
-    identity: tuple[int, bytes, bytes] | None
-    document: Any
-
-
-#: reads a page's body given the keys leading to its records; None when it must be parsed
-Decode = Callable[[bytes, tuple[str, ...]], Decoded | None]
-
-
-@functools.cache
-def _object_keys(path: str) -> tuple[str, ...] | None:
-    selector = compile_selector(path)
-    return selector.object_keys if isinstance(selector, KeySelector) else None
-
-
-def decodable(resource: ResourceRun) -> tuple[str, ...] | None:
-    """The keys leading to the records when a page of ``resource`` can be decoded straight from
-    its body: they are plain object keys, and the paginator counts records and reads at most
-    a total and a has-more flag from outside them (page numbers or offsets)."""
-    config = resource.paginator_config
-    selector = resource.selector
-    if not isinstance(config, PageNumberConfig | OffsetConfig):
-        return None
-    keys = selector.object_keys if isinstance(selector, KeySelector) else None
-    if not keys:
-        return None
-    for path in (config.total_path, config.has_more_path):
-        if path is None:
-            continue
-        read = _object_keys(path)
-        if read is None or read[: len(keys)] == keys:
-            return None
-    return keys
-
-
-def decoded_page(request: PageRequest, response: httpx.Response, decoded: Decoded) -> FetchedPage:
-    """The ``FetchedPage`` of a page a ``Decode`` read."""
-    page = Page(
-        request=request,
-        document=decoded.document,
-        headers=response.headers,
-        url=str(response.request.url),
-        record_count=decoded.record_count,
-    )
-    return FetchedPage(page, decoded.ready, decoded.identity, prepared=True)
-
 
 #: a run of digits too long for 64 bits (inside a string too: then the body is read slower, as
 #: well)

@@ -1,6 +1,6 @@
 """One request sequence of a resource: its requests built, its pages fetched (a window of
-them when the paginator's requests are predictable), parsed or decoded, and handed on in page
-order to the resource's children and queue.
+them when the paginator's requests are predictable), parsed, and handed on in page order to
+the resource's children and queue.
 
 A resource without children runs one sequence; a child resource runs one per parent record
 (``restsync.engine._children``), with the values taken from that record.
@@ -8,15 +8,10 @@ A resource without children runs one sequence; a child resource runs one per par
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import functools
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import Any
-
-import httpx
 
 from restsync import _memory
 from restsync._exceptions import ResponseError
@@ -44,10 +39,9 @@ from ._pages import (
     run_sequential,
     run_windowed,
 )
-from ._parse import Decode, decodable, decoded_page, parse_page
+from ._parse import parse_page
 from ._resource import ProgressEvent, ResourceRun
 
-Prepare = Callable[[Batch], Any]
 #: picks, in page order, the records of a page that the resource's children are fed (those a
 #: parent's incremental keeps, as dlt feeds a transformer only the rows its parent yields)
 Handoff = Callable[[Batch], Batch]
@@ -62,17 +56,6 @@ def join_url(base_url: str, path: str) -> str:
     if path.startswith(("http://", "https://")):
         return path
     return base_url.rstrip("/") + "/" + path.lstrip("/")
-
-
-def _prepared(fetched: FetchedPage, prepare: Prepare) -> FetchedPage:
-    """``fetched`` with its records prepared. Records that became something else are dropped
-    from the parsed document too (the selector may have handed out the document's own list),
-    so they are freed now rather than when the page's turn comes."""
-    records = fetched.records
-    ready = prepare(records)
-    if ready is not records:
-        records.clear()
-    return replace(fetched, records=ready, prepared=True)
 
 
 def _as_is(records: Batch) -> Batch:
@@ -123,8 +106,8 @@ def _request_spec(
 
 
 class Sequences:
-    """Runs request sequences for the resources of one engine run, sharing its HTTP client,
-    the decoding threads, and the ways it reports (``note`` a decision, ``event`` progress)."""
+    """Runs request sequences for the resources of one engine run, sharing its HTTP client
+    and the ways it reports (``note`` a decision, ``event`` progress)."""
 
     def __init__(
         self,
@@ -132,22 +115,16 @@ class Sequences:
         *,
         base_url: str,
         secrets: list[str],
-        prepare: Mapping[str, Prepare],
         handoff: Mapping[str, Handoff],
         bindings: Mapping[str, Mapping[str, Any]],
-        decode: Mapping[str, Decode],
-        decoders: concurrent.futures.Executor,
         note: Callable[[ResourceRun, str], None],
         event: Callable[[ProgressEvent], None],
     ) -> None:
         self._http = http
         self._base_url = base_url
         self._secrets = secrets
-        self._prepare = prepare
         self._handoff = handoff
         self._bindings = bindings
-        self._decode = decode
-        self._decoders = decoders
         self._note = note
         self._event = event
 
@@ -162,13 +139,6 @@ class Sequences:
         )
         url, query = join_url(self._base_url, endpoint.path), endpoint.params
 
-        prepare = self._prepare.get(resource.name, _as_is)
-        # no child reads these records: prepare each page as soon as it is parsed, once the
-        # first page (which may decide how all are prepared) went through in order
-        early = resource.queue is not None and not resource.children and prepare is not _as_is
-        decode = self._decode.get(resource.name) if early and not extra else None
-        if resource.steps is not None:
-            decode = None  # the steps need the records as Python values
         emitted = 0  # pages of this sequence handed on
 
         async def fetch(request: PageRequest) -> FetchedPage:
@@ -181,19 +151,12 @@ class Sequences:
             except ResponseIgnored as exc:
                 self._note(resource, f"a response action ignored an HTTP {exc.status} answer")
                 return FetchedPage(Page(request, None, {}, spec.url, 0), [], ignored=True)
-            if decode is not None and resource.stats.pages:
-                decoded = await self._decoded(resource, request, response, decode)
-                if decoded is not None:
-                    return decoded
-            # the collector would walk the fresh records again and again while they are alive;
-            # converted right away, they are freed before it runs
+            # parsing makes a page's objects by the thousand: the collector, left on, would walk
+            # the fresh records again and again while they are being made
             with _memory.paused():
-                fetched = parse_page(
+                return parse_page(
                     resource, request, response, extra, secrets=self._secrets, note=self._note
                 )
-                if early and resource.stats.pages:
-                    fetched = _prepared(fetched, prepare)
-            return fetched
 
         async def emit(fetched: FetchedPage) -> None:
             nonlocal emitted
@@ -204,8 +167,7 @@ class Sequences:
             if fetched.page.record_count:
                 await self._feed_children(resource, fetched.records)
                 if resource.queue is not None:
-                    ready = fetched.records if fetched.prepared else prepare(fetched.records)
-                    await resource.queue.put(ready)
+                    await resource.queue.put(fetched.records)
             self._event(ProgressEvent(resource.name, "page", stats.pages, stats.records))
 
         try:
@@ -273,14 +235,3 @@ class Sequences:
 
     def _warn(self, resource: ResourceRun, message: str) -> None:
         log.warning("resource '%s': %s", resource.name, message)
-
-    async def _decoded(
-        self, resource: ResourceRun, request: PageRequest, response: httpx.Response, decode: Decode
-    ) -> FetchedPage | None:
-        """The page as ``decode`` reads it in a worker thread; None when it must be parsed."""
-        keys = decodable(resource)
-        if keys is None:
-            return None
-        loop = asyncio.get_running_loop()
-        decoded = await loop.run_in_executor(self._decoders, decode, response.content, keys)
-        return None if decoded is None else decoded_page(request, response, decoded)

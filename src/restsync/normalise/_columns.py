@@ -11,7 +11,7 @@ value, through dlt's own functions, so the result is the same.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -26,6 +26,7 @@ from restsync._dlt import (
     coerce_value,
     dlt_json,
     is_complete_column,
+    new_column,
     normalize_timezone,
     py_type_to_sc_type,
     type_detections,
@@ -50,7 +51,7 @@ ARROW_TYPES: Mapping[str, pa.DataType] = {
 #: the one Python type whose values a column of that dlt type takes as they are
 _OWN_TYPE: Mapping[str, type] = {"text": str, "bigint": int, "double": float, "bool": bool}
 
-#: the Arrow types whose values have one dlt type, as a page without lists arrives (``_flat``)
+#: the Arrow types whose values have one dlt type, as ``_columnar`` makes its columns
 _ARROW_KINDS: Mapping[pa.DataType, str] = {
     pa.int64(): "bigint",
     pa.float64(): "double",
@@ -82,6 +83,7 @@ class ColumnTypes:
         self._detections = type_detections(schema)
         self._json_columns = json_columns
         self._types: dict[str, TDataType] = {}
+        self._variants: set[str] = set()
         # naive or coarser timestamps and sized columns: dlt's dict path knows best
         self._unsupported: set[str] = set()
         for name, column in columns.items():
@@ -103,6 +105,14 @@ class ColumnTypes:
             elif not self._typed_array(name, values, arrays):
                 self._column(name, values.to_pylist(), arrays)
         return arrays
+
+    def column_schemas(self, names: Iterable[str]) -> dict[str, TColumnSchema]:
+        """dlt's schema of each typed column in ``names``, as its dict path adds the column
+        (default hints such as ``parent_key`` included, variant columns marked)."""
+        return {
+            name: new_column(self._schema, name, self._types[name], variant=name in self._variants)
+            for name in names
+        }
 
     def is_json(self, name: str) -> bool:
         """Whether dlt keeps a value of column ``name`` whole (a ``json`` column)."""
@@ -174,6 +184,7 @@ class ColumnTypes:
                 variant_type = self._types.get(variant)
                 if variant_type is None:
                     variant_type = self._types[variant] = self._infer(variant, value, skip=True)
+                    self._variants.add(variant)
                 try:
                     coerced = _coerce(variant_type, value_type, value)
                 except (ValueError, SyntaxError):

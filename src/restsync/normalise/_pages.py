@@ -1,37 +1,52 @@
-"""One resource's pages into Arrow tables of its root table.
+"""One resource's pages into Arrow tables: its root table and the nested tables of its lists.
 
 ``PageNormaliser`` is made once per extract of a resource, from the schema dlt extracts into
 (``dlt.current.source_schema()``: an earlier sync's tables and types, the source's nesting
 limit and naming) and the resource's own table hints (write disposition, keys, columns), so
 that dlt's relational normaliser sees what it would see on the dict path.
 
-A page whose records hold lists makes nested tables. dlt's extract cannot take rows for a
-nested table (its extract attributes every table it writes to a resource, and a nested table
-must have none), so such a page raises ``Unfaithful`` and goes to dlt as dicts; its nested
-tables are then made by dlt itself, exactly as always.
+A page's tables are made whole before any is handed on: a page that cannot be made faithfully
+raises ``Unfaithful`` and goes to dlt as dicts, all its tables with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
-from restsync._dlt import Schema, TTableSchema
+from restsync._dlt import Schema, TColumnSchema, TTableSchema
 
+from ._columnar import ColumnarPages
 from ._columns import ColumnTypes, Unfaithful
-from ._flat import FlatPages, random_row_ids
 from ._rows import split_rows
 
 
+@dataclass(frozen=True)
+class PageTable:
+    """One table's rows of a page: ``parent`` is None for the resource's own table, else the
+    table whose rows ``_dlt_parent_id`` points at. ``columns`` is dlt's schema of each column
+    (as its dict path would add it), for the nested tables that restsync adds to the schema
+    itself."""
+
+    name: str
+    parent: str | None
+    table: pa.Table
+    columns: Mapping[str, TColumnSchema]
+
+
 class PageNormaliser:
-    """Turns a resource's pages into the Arrow table dlt's dict path would load; ``page``
+    """Turns a resource's pages into the Arrow tables dlt's dict path would load; ``page``
     raises ``Unfaithful`` for a page it cannot make faithfully (it goes the dict way)."""
 
     def __init__(self, schema: Schema, table: TTableSchema) -> None:
-        self._schema = schema.clone()
-        self._schema.update_table(table)  # normalises its names
+        updated = schema.clone()
+        updated.update_table(table)  # normalises its names
+        # cloned again: dlt's normaliser reads the table's settings (a merge table propagates
+        # its row ids as ``_dlt_root_id``) when it is made, as it is in dlt's normalize step
+        self._schema = updated.clone()
         naming = self._schema.naming
         self._table = naming.normalize_tables_path(str(table["name"]))
         columns = self._schema.tables[self._table].get("columns", {})
@@ -41,33 +56,51 @@ class PageNormaliser:
             for name, column in table.get("columns", {}).items()
             if column.get("data_type") == "json"
         }
-        self._types = ColumnTypes(self._schema, columns, json_columns=frozenset(hinted))
-        self._flat = FlatPages(self._schema, self._schema.tables[self._table])
-        self._load_id = naming.normalize_identifier("_dlt_load_id")
-        self._row_id = naming.normalize_identifier("_dlt_id")
+        self._types = {
+            self._table: ColumnTypes(self._schema, columns, json_columns=frozenset(hinted))
+        }
+        self._columnar = ColumnarPages(self._schema, self._table)
         # bookkeeping and key columns are NOT NULL in the Arrow schema too, or dlt warns on
         # every table that its hints differ
         self._not_null = {
             name for name, column in columns.items() if column.get("nullable") is False
         }
         self._not_null |= {naming.normalize_identifier(n) for n in ("_dlt_id", "_dlt_load_id")}
+        # nested tables bypass dlt's schema contract checks, so they are made only where the
+        # contract lets every table and column evolve
+        contract = self._schema.resolve_contract_settings_for_table(self._table)
+        self._nested = all(mode == "evolve" for mode in contract.values())
 
-    def page(self, records: Iterable[Any], load_id: str) -> pa.Table:
-        """The resource's table of one page."""
+    def page(self, records: Iterable[Any], load_id: str) -> list[PageTable]:
+        """The tables of one page, the resource's own first, parents before their nested
+        tables."""
         page = list(records)
-        flat = self._flat.columns(page, self._types)
-        if flat is not None:
-            flat[self._load_id] = pa.repeat(pa.scalar(load_id, pa.string()), len(page))
-            flat[self._row_id] = random_row_ids(len(page))
-            arrays = self._types.arrays(flat)
+        columnar = self._columnar.tables(page, load_id)
+        if columnar is not None:
+            tables = [(t.name, t.parent, t.columns) for t in columnar]
         else:
-            tables = split_rows(self._schema, page, self._table, load_id)
-            if len(tables) != 1:
-                raise Unfaithful(f"lists make nested tables {sorted(tables)[1:]}")
-            (rows,) = tables.values()
-            arrays = self._types.arrays(rows.columns)
-        fields = [
-            pa.field(name, array.type, nullable=name not in self._not_null)
-            for name, array in arrays.items()
-        ]
-        return pa.Table.from_arrays(list(arrays.values()), schema=pa.schema(fields))
+            split = split_rows(self._schema, page, self._table, load_id).values()
+            tables = [(rows.name, rows.parent, rows.columns) for rows in split]
+        if len(tables) > 1 and not self._nested:
+            raise Unfaithful(f"lists make nested tables {[t[0] for t in tables[1:]]}")
+        made = []
+        for name, parent, columns in tables:
+            types = self._types.get(name)
+            if types is None:
+                known = self._schema.tables.get(name, {}).get("columns", {})
+                types = self._types[name] = ColumnTypes(self._schema, known)
+            arrays = types.arrays(columns)
+            if parent is None:
+                made.append(PageTable(name, None, _arrow_table(arrays, self._not_null), {}))
+                continue
+            schemas = types.column_schemas(arrays)
+            not_null = {column for column, schema in schemas.items() if not schema["nullable"]}
+            made.append(PageTable(name, parent, _arrow_table(arrays, not_null), schemas))
+        return made
+
+
+def _arrow_table(arrays: dict[str, pa.Array], not_null: set[str]) -> pa.Table:
+    fields = [
+        pa.field(name, array.type, nullable=name not in not_null) for name, array in arrays.items()
+    ]
+    return pa.Table.from_arrays(list(arrays.values()), schema=pa.schema(fields))

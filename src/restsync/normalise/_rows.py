@@ -1,13 +1,13 @@
-"""Records into the rows of dlt's tables, by dlt's own relational normaliser.
+"""Records into the rows of dlt's tables, by dlt's own relational normaliser: the way for
+the pages ``_columnar`` does not make exactly.
 
 dlt's normaliser (``Schema.normalize_data_item``) decides everything about the shape of the
 data: nested objects flattened into ``parent__child`` columns, lists into nested tables with
 ``_dlt_parent_id``/``_dlt_list_idx``/``_dlt_id`` (and ``_dlt_root_id`` when the table chain
 needs it), names normalised by the schema's naming convention (keys that collide after
-normalisation: the last one wins, as in dlt), the table nesting limit and ``json`` hints. It
-costs a few microseconds a record; what makes dlt's dict path slow comes after it (typing each
-value, writing and re-reading files of rows). So the rows are taken from it as they are and
-gathered by column here, to be typed column by column (``_columns``).
+normalisation: the last one wins, as in dlt), the table nesting limit and ``json`` hints. The
+rows are taken from it as they are and gathered by column here, to be typed column by column
+(``_columns``) like ``_columnar``'s.
 """
 
 from __future__ import annotations

@@ -116,14 +116,6 @@ class KeySelector(Selector):
         # A digit key may address a list element; precomputed so the walk never parses ints.
         self._indices = tuple(_index_of(key) for key in keys)
 
-    @property
-    def object_keys(self) -> tuple[str, ...] | None:
-        """The keys, when every one names an object member (None when one may index a list)."""
-        keys = tuple(key for key in self._keys if isinstance(key, str))
-        if len(keys) < len(self._keys) or any(i is not None for i in self._indices):
-            return None
-        return keys
-
     def select(self, document: Any) -> list[Any] | None:
         node = document
         for key, index in zip(self._keys, self._indices, strict=True):

@@ -3,9 +3,10 @@
 dlt normalises plain dicts value by value in Python and writes them out as rows; handed Arrow
 tables it writes parquet directly. ``restsync.normalise`` makes those tables exactly as dlt's
 dict path would make its rows (the resource's table and its nested tables, types, variant
-columns, row ids), and each nested table is handed on marked with its name and its parent, as
-dlt's own nested tables are. A chunk that cannot be made faithfully (a ``json`` column, a value
-that fits neither its column nor a variant) goes to dlt as dicts: slower, loaded the same.
+columns, row ids); the resource's table is yielded to dlt, its nested tables are written
+into the load package beside it (``_nested``). A chunk that cannot be made faithfully (a
+``json`` column, a value that fits neither its column nor a variant) goes to dlt as dicts:
+slower, loaded the same.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from restsync._dlt import DltResource
 from restsync.normalise import PageNormaliser, Unfaithful
 
 from ._dedup import UniqueKeys
+from ._nested import NestedTables
 
 
 def fast_path_disabled() -> bool:
@@ -54,24 +56,40 @@ class ArrowPages:
     def items(self, chunks: Iterable[list[Any]]) -> Iterator[Any]:
         unique = None if self._unique_column is None else UniqueKeys(self._unique_column)
         normaliser: PageNormaliser | None = None
+        nested: NestedTables | None = None
         load_id = ""
-
-        for chunk in chunks:
-            records = [record for page in chunk for record in page]
-            if unique is not None:
-                records = unique.records(records)
-            if not records:
-                continue
-            if normaliser is None:
-                context = _extracting()
-                if context is None:
+        failed = False
+        try:
+            for chunk in chunks:
+                records = [record for page in chunk for record in page]
+                if unique is not None:
+                    records = unique.records(records)
+                if not records:
+                    continue
+                if normaliser is None:
+                    context = _extracting()
+                    if context is None:
+                        yield records
+                        continue
+                    schema, resource, load_id = context
+                    normaliser = PageNormaliser(schema, resource.compute_table_schema())
+                    nested = NestedTables(schema)
+                try:
+                    root, *children = normaliser.page(records, load_id)
+                except Unfaithful:
                     yield records
                     continue
-                schema, resource, load_id = context
-                normaliser = PageNormaliser(schema, resource.compute_table_schema())
-            try:
-                table = normaliser.page(records, load_id)
-            except Unfaithful:
-                yield records
-                continue
-            yield table
+                # the root table first: dlt adds it to the schema, which its nested tables
+                # then name as their parent
+                yield root.table
+                assert nested is not None
+                for child in children:
+                    nested.write(child)
+        except GeneratorExit:
+            raise  # closed early (a limit on pages): what was yielded is loaded
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            if nested is not None:
+                nested.close(failed=failed)

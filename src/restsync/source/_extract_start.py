@@ -41,23 +41,74 @@ def bulk_file_format(capabilities: Any, table: str) -> str | None:
     return next((fmt for fmt in BULK_FORMATS if fmt in supported), None)
 
 
-def settled(items: Iterator[Any]) -> Iterator[Any]:
-    """``items``, the resource being extracted settled with its pipeline first (inside dlt's
-    extract only; iterated on its own, nothing changes). A merge turned into an append for
-    this extract is turned back when the items end, for a source object that runs again."""
-    try:
-        pipeline = dlt.current.pipeline()
-        resource = dlt.current.resource()
-    except Exception:  # no active pipeline or extract: dlt's error differs by context
-        yield from items
-        return
-    _use_bulk_format(pipeline, resource)
-    merged = _append_if_empty(pipeline, resource)
-    try:
-        yield from items
-    finally:
-        if merged is not None:
-            resource.apply_hints(write_disposition=merged)
+class Settling:
+    """What the resources of one source settle with their pipeline, asked of the destination
+    once per extract (a load id) rather than once per resource: opening a destination client
+    costs more than a small resource's whole extract."""
+
+    def __init__(self) -> None:
+        self._load_id: str | None = None
+        self._formats: dict[str, str | None] = {}
+        self._empty: dict[str, bool] = {}
+
+    def settled(self, items: Iterator[Any]) -> Iterator[Any]:
+        """``items``, the resource being extracted settled with its pipeline first (inside
+        dlt's extract only; iterated on its own, nothing changes). A merge turned into an
+        append for this extract is turned back when the items end, for a source object that
+        runs again."""
+        try:
+            pipeline = dlt.current.pipeline()
+            resource = dlt.current.resource()
+            load_id = dlt.current.load_package_state()["load_id"]
+        except Exception:  # no active pipeline or extract: dlt's error differs by context
+            yield from items
+            return
+        if load_id != self._load_id:
+            self._load_id, self._formats, self._empty = load_id, {}, {}
+        self._use_bulk_format(pipeline, resource)
+        merged = self._append_if_empty(pipeline, resource)
+        try:
+            yield from items
+        finally:
+            if merged is not None:
+                resource.apply_hints(write_disposition=merged)
+
+    def _use_bulk_format(self, pipeline: dlt.Pipeline, resource: DltResource) -> None:
+        """Unless the resource has a file format of its own, or there is no destination."""
+        if pipeline.destination is None or _own_file_format(resource):
+            return
+        table = _table_of(resource)
+        if table not in self._formats:
+            capabilities = pipeline.destination.capabilities()
+            self._formats[table] = bulk_file_format(capabilities, table)
+        chosen = self._formats[table]
+        if chosen is not None:
+            resource.apply_hints(file_format=chosen)  # type: ignore[arg-type]
+
+    def _append_if_empty(self, pipeline: dlt.Pipeline, resource: DltResource) -> Any:
+        """Makes a deduplicated merge resource whose table is missing or empty append, and
+        returns its merge disposition (None when nothing changed). Nested tables (of lists)
+        must carry the root row's id then, or the next sync's merge could not find their
+        rows: dlt adds it only to merged tables by itself."""
+        if not _deduplicated_merge(resource) or pipeline.destination is None:
+            return None
+        table = _table_of(resource)
+        if table not in self._empty:
+            # every such table of the source at once, on one destination client
+            source = dlt.current.source()
+            tables = {_table_of(r) for r in source.selected_resources.values()}
+            self._empty.update(_empty_tables(pipeline, tables | {table}))
+        if not self._empty[table]:
+            return None
+        dlt.current.source().root_key = True
+        disposition = resource.write_disposition
+        resource.apply_hints(write_disposition="append")
+        return disposition
+
+
+def _deduplicated_merge(resource: DltResource) -> bool:
+    disposition = resource.write_disposition
+    return isinstance(disposition, dict) and bool(disposition.get("deduplicated"))
 
 
 def _table_of(resource: DltResource) -> str:
@@ -74,41 +125,21 @@ def _own_file_format(resource: DltResource) -> bool:
         return True
 
 
-def _use_bulk_format(pipeline: dlt.Pipeline, resource: DltResource) -> None:
-    """Unless the resource has a file format of its own, or there is no destination yet."""
-    if pipeline.destination is None or _own_file_format(resource):
-        return
-    chosen = bulk_file_format(pipeline.destination.capabilities(), _table_of(resource))
-    if chosen is not None:
-        resource.apply_hints(file_format=chosen)  # type: ignore[arg-type]
-
-
-def _append_if_empty(pipeline: dlt.Pipeline, resource: DltResource) -> Any:
-    """Makes a deduplicated merge resource whose table is missing or empty append, and
-    returns its merge disposition (None when nothing changed). Nested tables (of lists) must
-    carry the root row's id then, or the next sync's merge could not find their rows: dlt
-    adds it only to merged tables by itself."""
-    disposition = resource.write_disposition
-    if not (isinstance(disposition, dict) and disposition.get("deduplicated")):
-        return None
-    if pipeline.destination is None or not _is_empty(pipeline, _table_of(resource)):
-        return None
-    dlt.current.source().root_key = True
-    resource.apply_hints(write_disposition="append")
-    return disposition
-
-
-def _is_empty(pipeline: dlt.Pipeline, table: str) -> bool:
-    """Whether the destination holds ``table`` without rows or not at all; False when it
-    cannot be asked (not an SQL destination, not reachable: the load will say why)."""
+def _empty_tables(pipeline: dlt.Pipeline, tables: set[str]) -> dict[str, bool]:
+    """Whether the destination holds each of ``tables`` without rows or not at all; False
+    for all when it cannot be asked (not an SQL destination, not reachable: the load will
+    say why)."""
     try:
         with pipeline.sql_client() as client:
             if not client.has_dataset():
-                return True
-            qualified = client.make_qualified_table_name(table)
-            try:
-                return not client.execute_sql(f"SELECT 1 FROM {qualified} LIMIT 1")
-            except DatabaseUndefinedRelation:
-                return True
-    except Exception:  # not asked is not known: the table merges, which is always right
-        return False
+                return dict.fromkeys(tables, True)
+            empty = {}
+            for table in tables:
+                qualified = client.make_qualified_table_name(table)
+                try:
+                    empty[table] = not client.execute_sql(f"SELECT 1 FROM {qualified} LIMIT 1")
+                except DatabaseUndefinedRelation:
+                    empty[table] = True
+            return empty
+    except Exception:  # not asked is not known: the tables merge, which is always right
+        return dict.fromkeys(tables, False)

@@ -25,7 +25,7 @@ from restsync.engine import Engine, ProgressEvent
 
 from ._arrow import ArrowPages, fast_path_disabled
 from ._dedup import dedup_column
-from ._extract_start import settled
+from ._extract_start import Settling
 from ._incremental import Incremental, bind_resource, bindings, kept_rows, make_incremental
 
 #: most records per item handed to dlt on the Arrow path: dlt spends a fixed time on every
@@ -209,6 +209,7 @@ def rest_api_source(
             unique = dedup_column(resource, tables)
             arrow_pages[resource.name] = ArrowPages(unique_column=unique)
     run = _SourceRun(validated, transport, on_event)
+    settling = Settling()
 
     def make(resource: ResourceConfig) -> DltResource:
         spec = resource.endpoint.incremental_spec()
@@ -228,8 +229,9 @@ def rest_api_source(
             # which registers them all with the one engine
             pages = arrow_pages.get(resource.name)
             if pages is None:
-                return settled(page for chunk in run.open(resource.name) for page in chunk)
-            return settled(pages.items(run.open(resource.name, max_rows=ROWS_PER_ITEM)))
+                chunks = run.open(resource.name)
+                return settling.settled(page for chunk in chunks for page in chunk)
+            return settling.settled(pages.items(run.open(resource.name, max_rows=ROWS_PER_ITEM)))
 
         pages = arrow_pages.get(resource.name)
         deduplicated = pages is not None and pages.unique_column is not None
