@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from parity.harness import serve_app
+from support import serve_url
 
 WIDE = 99999999999999999999999  # 23 digits
 UNSIGNED = 2**64 - 1  # orjson reads it, dlt's bigint (signed) cannot hold it
@@ -104,7 +104,7 @@ def test_an_integer_beyond_64_bits_says_which_field_and_what_to_declare(
     path = write_config(tmp_path, columns)
     db = tmp_path / "out.duckdb"
 
-    with serve_app(api()) as url:
+    with serve_url(api()) as url:
         result = invoke(
             "run", str(path), "--base-url", url, "--duckdb-file", str(db), "--dataset", "shop"
         )
@@ -127,7 +127,7 @@ def test_an_integer_beyond_64_bits_inside_a_list_says_the_columns_do_not_reach_i
     path = write_config(tmp_path, {"big": {"data_type": "text"}, "meta__n": {"data_type": "text"}})
     db = tmp_path / "out.duckdb"
 
-    with serve_app(api(body)) as url:
+    with serve_url(api(body)) as url:
         result = invoke(
             "run", str(path), "--base-url", url, "--duckdb-file", str(db), "--dataset", "shop"
         )
@@ -177,7 +177,7 @@ def test_a_column_declared_decimal_or_text_loads_the_exact_value(
     declared = {"data_type": data_type}
     path = write_config(tmp_path, {"big": declared, "meta__n": declared})
 
-    with serve_app(api()) as url:
+    with serve_url(api()) as url:
         result = invoke("run", str(path), "--base-url", url, *options)
 
     assert result.exit_code == 0, result.output

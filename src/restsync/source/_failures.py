@@ -22,6 +22,10 @@ from ._dlt_tables import raising_table
 #: attributes where dlt keeps the exception it wrapped without chaining it
 _WRAPPED = ("client_exception", "inner_exc", "dbapi_exception")
 
+#: how an iterator or a generator ends: the context, never the cause, of what its code raises
+#: as it ends (a writer flushing when a generator is exhausted)
+_ENDINGS = (StopIteration, StopAsyncIteration, GeneratorExit)
+
 #: what to do, for causes a user can act on without reading dlt's documentation
 _ADVICE = {
     "Could not set lock on file": "another process has the DuckDB file open: close it, or "
@@ -37,6 +41,9 @@ def causes(exc: BaseException) -> Iterator[BaseException]:
     while True:
         yield current
         inner = current.__cause__ or current.__context__
+        if current.__cause__ is None and isinstance(inner, _ENDINGS):
+            # raised while a generator ended, not because of it
+            inner = None
         for name in _WRAPPED:
             candidate = getattr(current, name, None)
             if inner is None and isinstance(candidate, BaseException):
