@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import statistics
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -106,6 +107,9 @@ class Context:
     console: Console
     timeout: float = 1800.0
     keep_files: bool = False
+    #: part of every PostgreSQL schema this context loads into: two benchmarks running at
+    #: once (two agents, two terminals) never load into, or drop, each other's schema
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     @property
     def dlt_repeat(self) -> int:
@@ -131,28 +135,31 @@ class Context:
         workdir = self.workdir / workload / f"{slug}_{index}"
         spec = replace(spec, workdir=str(workdir))
         if spec.destination == "postgres":
-            spec = replace(spec, dataset=f"bench_{workload.lower()}_{slug}_{index}")
-            drop_dataset(spec)  # a kept dataset of an earlier run must not count
-        self.server.reset(key, fresh_state=fresh_state)
-        if isolated if isolated is not None else self.isolate:
-            result = execute_isolated(spec, timeout=self.timeout)
-        else:
-            result = execute(spec)
-        stats = self.server.stats(key)
-        run = {"workload": workload, "tool": spec.tool, "variant": variant, "repeat": index}
-        run.update(asdict(result))
-        run["expected"] = dict(spec.expected)
-        run["workdir"] = str(workdir)
-        run["dataset"] = spec.dataset
-        run["destination"] = spec.destination
-        run["emulator"] = stats
-        run["digest"] = None
-        if digest and result.ok:
-            with loaded(spec) as cursor:
-                run["digest"] = to_json(dataset_digest(cursor, spec.dataset))
-        if not self.keep_files:
-            shutil.rmtree(workdir, ignore_errors=True)
-            drop_dataset(spec)
+            # PostgreSQL cuts names at 63 characters; dlt adds "_staging" for merges
+            name = f"bench_{workload.lower()}_{slug[:24]}_{index}_{self.run_id}"
+            spec = replace(spec, dataset=name)
+        try:
+            self.server.reset(key, fresh_state=fresh_state)
+            if isolated if isolated is not None else self.isolate:
+                result = execute_isolated(spec, timeout=self.timeout)
+            else:
+                result = execute(spec)
+            stats = self.server.stats(key)
+            run = {"workload": workload, "tool": spec.tool, "variant": variant, "repeat": index}
+            run.update(asdict(result))
+            run["expected"] = dict(spec.expected)
+            run["workdir"] = str(workdir)
+            run["dataset"] = spec.dataset
+            run["destination"] = spec.destination
+            run["emulator"] = stats
+            run["digest"] = None
+            if digest and result.ok:
+                with loaded(spec) as cursor:
+                    run["digest"] = to_json(dataset_digest(cursor, spec.dataset))
+        finally:
+            if not self.keep_files:
+                shutil.rmtree(workdir, ignore_errors=True)
+                drop_dataset(spec)
         self._show(run, result)
         return run
 

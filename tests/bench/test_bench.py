@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import psycopg2
 import pytest
 from bench.__main__ import main
+from bench._client import drop_dataset
 from bench._workloads import W4_DUCKDB_LIMIT
 from rich.console import Console
 
@@ -76,7 +79,8 @@ UNDIGESTED = {"parse-baseline", "restsync drop-in", "restsync sync()"}  # W2's t
 
 
 @pytest.fixture(scope="module")
-def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path, str]:
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], Path, str]]:
+    """Every workload once, its files and PostgreSQL schemas kept (dropped at the end)."""
     base = tmp_path_factory.mktemp("bench")
     out = base / "results.json"
     console = Console(file=io.StringIO(), width=200)
@@ -91,7 +95,12 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Pat
         keep_files=True,
     )
     assert isinstance(console.file, io.StringIO)
-    return report, base, console.file.getvalue()
+    yield report, base, console.file.getvalue()
+    for workload in report["workloads"].values():
+        for run in workload["runs"]:
+            if run["destination"] == "postgres":
+                drop_dataset(RunSpec(run["tool"], run["workdir"], destination="postgres",
+                                     dataset=run["dataset"]))  # fmt: skip
 
 
 def test_json_holds_every_workload_with_runs_medians_metrics_and_machine(
@@ -276,3 +285,33 @@ def test_markdown_prints_the_table_of_a_written_report(
     assert len(lines) == 2 + rows
     assert all(line.startswith("| ") and line.endswith(" |") for line in lines)
     assert any(line.startswith("| W5 | restsync drop-in | first sync |") for line in lines)
+
+
+def test_postgres_runs_load_into_schemas_of_their_own_dropped_afterwards(
+    smoke: tuple[dict[str, Any], Path, str], postgres_url: str, tmp_path: Path
+) -> None:
+    """A second benchmark of W6 next to the smoke's (whose schemas are kept) loads into
+    schemas of its own, and, not asked to keep them, leaves none behind."""
+    report, _, _ = smoke
+    kept = {run["dataset"] for run in report["workloads"]["W6"]["runs"]}
+
+    again = run_workloads(
+        ["W6"],
+        repeat=1,
+        sizes=TINY,
+        isolate=False,
+        console=Console(file=io.StringIO(), width=200),
+        workdir=tmp_path / "again",
+    )
+
+    runs = again["workloads"]["W6"]["runs"]
+    assert all(run["ok"] for run in runs), [run["error"] for run in runs]
+    datasets = {run["dataset"] for run in runs}
+    assert len(datasets) == len(runs)
+    assert not datasets & kept
+    with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT schema_name FROM information_schema.schemata")
+        present = {name for (name,) in cursor.fetchall()}
+    connection.close()
+    assert kept <= present
+    assert not present & (datasets | {f"{dataset}_staging" for dataset in datasets})

@@ -3,6 +3,7 @@ documenting every command."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -231,3 +232,69 @@ def test_the_console_script_exits_with_the_status_and_all_the_output(
     assert done.returncode == status
     assert text in getattr(done, stream)
     assert_quiet(done.stdout + done.stderr)
+
+
+PASSWORD = "pw-4711-hunter2"
+CREDENTIALS_IN_URLS = [
+    (
+        "check",
+        {"base_url": f"https:/user:{PASSWORD}@api.example.com/"},
+        [],
+        "error: client.base_url: base_url must start with http:// or https://, got "
+        "'https:/user:***@api.example.com/'",
+    ),
+    (
+        "check",
+        {
+            "base_url": "https://api.example.com/",
+            "auth_origins": [f"https://user:{PASSWORD}@uploads.example.com/files"],
+        },
+        [],
+        "error: client.auth_origins: an auth origin is scheme://host[:port], e.g. "
+        "https://uploads.example.com, got 'https://user:***@uploads.example.com/files'",
+    ),
+    (
+        "check",
+        {"base_url": f"htps://api.example.com/v1?api_key={PASSWORD}&page=1"},
+        [],
+        "error: client.base_url: base_url must start with http:// or https://, got "
+        "'htps://api.example.com/v1?api_key=***&page=1'",
+    ),
+    (
+        "run",
+        {"base_url": "https://api.example.com/"},
+        ["--base-url", f"https://user:{PASSWORD}@api.example.com:badport/"],
+        "error: client.base_url: base_url's port must be a number from 0 to 65535, got "
+        "'https://api.example.com:badport/'",
+    ),
+    (
+        "run",
+        {"base_url": "https://api.example.com/"},
+        ["--base-url", f"https:/user:{PASSWORD}@api.example.com:badport/"],
+        "error: client.base_url: base_url must start with http:// or https://, got "
+        "'https:/user:***@api.example.com:badport/'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "client", "options", "expected"),
+    CREDENTIALS_IN_URLS,
+    ids=["one_slash", "auth_origin", "query_token", "bad_port_option", "one_slash_option"],
+)
+def test_a_config_error_never_quotes_a_password_in_a_url(
+    invoke: Invoke,
+    tmp_path: Path,
+    command: str,
+    client: dict[str, object],
+    options: list[str],
+    expected: str,
+) -> None:
+    config = {"client": client, "resources": [{"name": "items", "endpoint": "items"}]}
+    (tmp_path / "api.json").write_text(json.dumps(config), encoding="utf-8")
+
+    result = invoke(command, "api.json", *options)
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(expected), result.stderr
+    assert PASSWORD not in result.output

@@ -79,8 +79,9 @@ def non_object_api(page_two: list[Any]) -> Starlette:
         ([[1, 2], [3]], "record 0 of the page (counting from 0) is a list of 2 numbers"),
         (["a", "b"], "record 0 of the page (counting from 0) is a string"),
         ([{"id": 9, "tags": []}, None], "record 1 of the page (counting from 0) is null"),
+        ([2**70], f"record 0 of the page (counting from 0) is a number, not an object: {2**70}"),
     ],
-    ids=["lists", "strings", "null"],
+    ids=["lists", "strings", "null", "integer_beyond_64_bits"],
 )
 def test_non_objects_never_land_as_nested_rows_without_their_root_rows(
     page_two: list[Any], found: str, tmp_path: Path

@@ -10,6 +10,7 @@ never a page past the end.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -51,7 +52,16 @@ def identify(records: list[Any]) -> tuple[int, bytes, bytes] | None:
     """A cheap identity of a page's records (count, first, last); ``None`` for an empty page."""
     if not records:
         return None
-    return (len(records), orjson.dumps(records[0]), orjson.dumps(records[-1]))
+    return (len(records), serialized(records[0]), serialized(records[-1]))
+
+
+def serialized(record: Any) -> bytes:
+    """``record`` as bytes: by orjson, or by the json module for what orjson refuses (an
+    integer beyond 64 bits, or the ``Decimal`` restsync makes of one)."""
+    try:
+        return orjson.dumps(record)
+    except TypeError:
+        return json.dumps(record, default=repr).encode()
 
 
 class _RepeatGuard:

@@ -23,7 +23,8 @@ from restsync.paginate import Page, PageRequest
 from restsync.select import SelectorNotFound, describe
 from restsync.select import detect_selector as detect
 
-from ._pages import FetchedPage, identify
+from ._integers import may_hold_wide_integers, settle_wide_integers
+from ._pages import FetchedPage, identify, serialized
 from ._resource import ResourceRun
 
 #: a run of digits too long for 64 bits (inside a string too: then the body is read slower, as
@@ -93,6 +94,9 @@ def parse_page(
             hint="the API may have changed its response; fix endpoint.data_selector",
         )
     _check_objects(resource, records, url, secrets)
+    wide = may_hold_wide_integers(response.content)
+    if wide and resource.steps is None:
+        settle_wide_integers(records, resource, url)
     if extra:
         records = [{**record, **extra} for record in records]
     page = Page(
@@ -111,6 +115,9 @@ def parse_page(
     # processing steps decide what is handed on
     if resource.steps is not None:
         records = resource.steps(records)
+        if wide:
+            # a step may have converted or dropped the field
+            settle_wide_integers(records, resource, url)
     return FetchedPage(page, records, identity)
 
 
@@ -119,7 +126,7 @@ def _check_objects(resource: ResourceRun, records: list[Any], url: str, secrets:
     for position, record in enumerate(records):
         if type(record) is dict:
             continue
-        excerpt = redact_text(orjson.dumps(record).decode()[:60], secrets)
+        excerpt = redact_text(serialized(record).decode()[:60], secrets)
         raise ResponseError(
             f"record {position} of the page (counting from 0) is {describe(record)}, not an "
             f"object: {excerpt}; nothing of '{resource.name}' is loaded",

@@ -9,6 +9,7 @@ DuckDB file locked by another process). The innermost exception says what went w
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import dlt
@@ -16,8 +17,14 @@ import dlt
 from restsync._dlt import PipelineStepFailed
 from restsync._exceptions import Interrupted, LoadError
 
+from ._dlt_tables import raising_table
+
 #: attributes where dlt keeps the exception it wrapped without chaining it
 _WRAPPED = ("client_exception", "inner_exc", "dbapi_exception")
+
+#: how an iterator or a generator ends: the context, never the cause, of what its code raises
+#: as it ends (a writer flushing when a generator is exhausted)
+_ENDINGS = (StopIteration, StopAsyncIteration, GeneratorExit)
 
 #: what to do, for causes a user can act on without reading dlt's documentation
 _ADVICE = {
@@ -26,20 +33,31 @@ _ADVICE = {
 }
 
 
-def root_cause(exc: BaseException) -> BaseException:
-    """The innermost exception ``exc`` wraps, through causes, contexts and dlt's attributes."""
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it wraps, outermost first, through causes, contexts and
+    dlt's attributes."""
     seen = {id(exc)}
     current = exc
     while True:
+        yield current
         inner = current.__cause__ or current.__context__
+        if current.__cause__ is None and isinstance(inner, _ENDINGS):
+            # raised while a generator ended, not because of it
+            inner = None
         for name in _WRAPPED:
             candidate = getattr(current, name, None)
             if inner is None and isinstance(candidate, BaseException):
                 inner = candidate
         if inner is None or id(inner) in seen:
-            return current
+            return
         seen.add(id(inner))
         current = inner
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception ``exc`` wraps."""
+    *_, innermost = causes(exc)
+    return innermost
 
 
 def one_line(exc: BaseException) -> str:
@@ -48,16 +66,28 @@ def one_line(exc: BaseException) -> str:
     return " ".join(text.split()) or type(exc).__name__
 
 
-def _table(exc: PipelineStepFailed) -> str | None:
-    """The table whose load job failed, when a job failed (dlt names jobs ``table.hash...``)."""
+def failed_table(exc: PipelineStepFailed) -> str | None:
+    """The table whose rows a failed step could not write or load: a failed load names the
+    job that failed (dlt names jobs ``table.file_id...``); a failed normalize step names the
+    job it was on, which may be another table's (see ``raising_table``), so the table comes
+    from the cause (dlt's schema errors carry it), else from where dlt raised it."""
+    chain = list(causes(exc))
+    if exc.step != "load":
+        for cause in reversed(chain):
+            table = getattr(cause, "table_name", None)
+            if isinstance(table, str) and table:
+                return table
+        table = raising_table(chain[-1])
+        if table is not None:
+            return table
     job_id = getattr(exc.exception, "job_id", None)
-    return job_id.split(".", 1)[0] if isinstance(job_id, str) else None
+    return job_id.split(".", 1)[0] if isinstance(job_id, str) and job_id else None
 
 
 def failed_step(exc: PipelineStepFailed, destination: str, *, retried: str | None = None) -> str:
     """One line for a dlt step that failed: the database's words first, then where."""
     cause = one_line(root_cause(exc))
-    table = _table(exc)
+    table = failed_table(exc)
     where = [f"dlt's {exc.step} step", f"destination {destination}"]
     if table:
         where.insert(1, f"table {table!r}")
