@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache, partial
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -196,6 +197,34 @@ class PackageJobWriter:
         self._writer.close(skip_flush=failed)
 
 
+def raising_table(exc: BaseException) -> str | None:
+    """The table dlt was working on where ``exc`` was raised: that of the innermost frame on
+    its traceback that is a dlt file writer's (its file name template,
+    ``.../items__tags.<id>.%s.parquet``) or dlt code holding a ``table_name``; None when no
+    such frame is there.
+
+    A failed normalize step names the job (``table.file_id...``) it was on, which is not always
+    the table that failed: normalizing a root table's file writes its nested tables too, and
+    refuses a nested row while on the root's file; a batch a ``BufferedDataWriter`` refuses
+    (Parquet and a non-nullable column holding nulls) raises when the step closes every writer
+    at its end, after the last file it read, of whatever table that was (often
+    ``_dlt_pipeline_state``)."""
+    table = None
+    trace = exc.__traceback__
+    while trace is not None:
+        frame = trace.tb_frame
+        writer = frame.f_locals.get("self")
+        if isinstance(writer, BufferedDataWriter) and writer.file_name_template:
+            # dlt's file names are ``table.file_id.retry.format``; table names hold no dot
+            table = Path(writer.file_name_template).name.split(".", 1)[0]
+        elif str(frame.f_globals.get("__name__", "")).startswith("dlt."):
+            name = frame.f_locals.get("table_name")
+            if isinstance(name, str) and name:
+                table = name
+        trace = trace.tb_next
+    return table
+
+
 __all__ = [
     "VARIANT_FIELD_FORMAT",
     "APIKeyAuth",
@@ -242,6 +271,7 @@ __all__ = [
     "new_column",
     "normalize_timezone",
     "py_type_to_sc_type",
+    "raising_table",
     "root_row_id_type",
     "single_entity_path",
     "type_detections",

@@ -14,10 +14,8 @@ from pathlib import Path
 
 import dlt
 
-from restsync._dlt import PipelineStepFailed
+from restsync._dlt import PipelineStepFailed, raising_table
 from restsync._exceptions import Interrupted, LoadError
-
-from ._dlt_tables import raising_table
 
 #: attributes where dlt keeps the exception it wrapped without chaining it
 _WRAPPED = ("client_exception", "inner_exc", "dbapi_exception")
