@@ -57,7 +57,7 @@ class Engine:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
-        queue_depth: int = 8,
+        queue_depth: int = 2,
         handoff: Mapping[str, Handoff] | None = None,
         bindings: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
