@@ -110,7 +110,6 @@ class NormaliserRules:
         (counted down) stays a value (json) instead of being flattened or nested."""
         self.is_nested: Callable[[str], bool] = partial(helpers.should_be_nested, schema)
         self.nested_row_id: Callable[[str, str, int], str] = helpers.get_nested_row_hash
-        self.empty_key = RelationalNormalizer.EMPTY_KEY_IDENTIFIER
         config = RelationalNormalizer.get_normalizer_config(schema)
         self._propagation = config.get("propagation") or {}
         names = SimpleNamespace(

@@ -114,10 +114,6 @@ class ColumnTypes:
             for name in names
         }
 
-    def is_json(self, name: str) -> bool:
-        """Whether dlt keeps a value of column ``name`` whole (a ``json`` column)."""
-        return self._types.get(name) == "json" or self._schema.get_preferred_type(name) == "json"
-
     def _typed_array(self, name: str, values: pa.Array, arrays: dict[str, pa.Array]) -> bool:
         """Types an Arrow column whose values all have one dlt type without touching them
         one by one; False when they must be (another column type, an odd Arrow type)."""

@@ -96,7 +96,8 @@ class Settling:
         if table not in self._empty:
             # every such table of the source at once, on one destination client
             source = dlt.current.source()
-            tables = {_table_of(r) for r in source.selected_resources.values()}
+            resources = source.selected_resources.values()
+            tables = {_table_of(r) for r in resources if _deduplicated_merge(r)}
             self._empty.update(_empty_tables(pipeline, tables | {table}))
         if not self._empty[table]:
             return None
