@@ -5,10 +5,11 @@ a test's own API over loopback."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pytest
@@ -51,6 +52,36 @@ def serve_url(app: Any) -> Iterator[str]:
     a thread) until the block ends; yields its base URL, ``http://127.0.0.1:PORT``."""
     with serve_app(app) as port:
         yield f"http://127.0.0.1:{port}"
+
+
+T = TypeVar("T")
+
+#: seconds a run that should end on its own may take before a test calls it hung: far more
+#: than any such run needs on a loaded machine, so reaching it means waiting, not slowness
+HANG_SECONDS = 120.0
+
+
+def bounded(call: Callable[[], T], seconds: float = HANG_SECONDS) -> T:
+    """``call()``'s result or exception, failing the test if it has not ended after
+    ``seconds``: a run that waits forever fails instead of blocking the suite (its thread is
+    a daemon, left behind)."""
+    outcome: list[Any] = []
+
+    def target() -> None:
+        try:
+            outcome.append(("value", call()))
+        except BaseException as exc:  # handed to the test's thread as it is
+            outcome.append(("error", exc))
+
+    thread = threading.Thread(target=target, name="bounded-run", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        pytest.fail(f"still running after {seconds:g} s: the run waits instead of ending")
+    kind, value = outcome[0]
+    if kind == "error":
+        raise value
+    return value  # type: ignore[no-any-return]
 
 
 def query(db_file: Path | str, sql: str) -> list[tuple[Any, ...]]:

@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from restsync._urls import url_problem
+
 from ._graph import check_parents
 from ._incremental import IncrementalConfig, IncrementalParam, IncrementalSpec, incremental_spec
 from ._paths import suggest
@@ -91,6 +93,9 @@ class OAuth2ClientCredentials(Model):
                 "access_token_url must be an absolute http(s) URL, such as "
                 "https://auth.example.com/oauth/token"
             )
+        problem = url_problem(value)
+        if problem is not None:
+            raise ValueError(f"access_token_url cannot be requested: {problem}")
         return value
 
 
@@ -402,6 +407,10 @@ class ClientConfig(Model):
                     f"an auth origin is scheme://host[:port], e.g. https://uploads.example.com, "
                     f"got {origin!r}"
                 )
+            problem = url_problem(origin)
+            if problem is not None:
+                # the engine would fail on it before its first request
+                raise ValueError(f"auth origin {origin!r} is not a usable origin: {problem}")
         return value
 
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from restsync._exceptions import ConfigError
+from restsync._urls import mask_url_credentials
 
 from ._models import AUTH_TYPES, PAGINATOR_TYPES, SourceConfig
 from ._normalize import DIALECT_KEYS, TOP_LEVEL_KEYS, Normalized, normalize_tracked
@@ -353,23 +354,12 @@ def _short(value: Any) -> str:
     return text
 
 
-#: the password of a URL's userinfo (``scheme://user:password@``), also in a URL malformed
-#: enough to fail validation (``https:/user:password@host``)
-_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*:/*[^\s/@:'\"]*:)([^\s/@'\"]+)(?=@)")
-#: a query parameter of a URL
-_QUERY_PAIR = re.compile(r"([?&;]([^=&#\s'\"]+)=)([^&#\s'\"]*)")
-
-
 def _scrub(text: str, secret_values: set[str]) -> str:
     """``text`` without the config's secret values, nor credentials written into a URL (its
-    password, the value of a query parameter named like a credential). The config package
-    cannot use ``restsync.http``'s ``redact_url`` (which imports the config models), and
-    a value quoted in an error may not even parse as a URL."""
+    password, the value of a query parameter named like a credential), even in a value that
+    does not parse as a URL."""
     # Very short strings are not credentials, and masking them would garble the message.
     for secret in sorted(secret_values, key=len, reverse=True):
         if len(secret) >= 3:
             text = text.replace(secret, "***")
-    text = _URL_PASSWORD.sub(r"\1***", text)
-    return _QUERY_PAIR.sub(
-        lambda pair: f"{pair[1]}***" if is_secret_key(pair[2]) and pair[3] else pair[0], text
-    )
+    return mask_url_credentials(text, is_secret_key)

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from restsync._exceptions import RestSyncError
+from restsync._exceptions import ConfigError, RestSyncError
 from restsync.config import SourceConfig
 from restsync.http import HttpClient, HttpEvent, redact_error, redacted_logs
 from restsync.http import secret_values as config_secrets
@@ -157,23 +157,42 @@ class Engine:
         return needed
 
     async def _run(self, needed: set[str]) -> None:
-        with redacted_logs(self._secrets):
-            async with HttpClient(
-                self.config.client,
-                transport=self._transport,
-                on_event=self._on_http_event,
-                secrets=self._secrets,
-            ) as http:
-                sequences = Sequences(
-                    http,
-                    base_url=self.config.client.base_url,
+        opened = False
+        try:
+            with redacted_logs(self._secrets):
+                async with HttpClient(
+                    self.config.client,
+                    transport=self._transport,
+                    on_event=self._on_http_event,
                     secrets=self._secrets,
-                    handoff=self._handoff,
-                    bindings=self._bindings,
-                    note=self._note,
-                    event=self._event,
-                )
-                await self._run_resources(sequences, needed)
+                ) as http:
+                    opened = True
+                    sequences = Sequences(
+                        http,
+                        base_url=self.config.client.base_url,
+                        secrets=self._secrets,
+                        handoff=self._handoff,
+                        bindings=self._bindings,
+                        note=self._note,
+                        event=self._event,
+                    )
+                    await self._run_resources(sequences, needed)
+        except BaseException as exc:
+            # whatever stops the run, at any point, reaches every consumer: dlt waits on the
+            # queues, and one left open would wait forever
+            error: BaseException = RestSyncError("sync was stopped")
+            if isinstance(exc, RestSyncError) or (opened and isinstance(exc, Exception)):
+                error = redact_error(exc, self._secrets)
+            elif isinstance(exc, Exception):
+                # the client is made of the config alone
+                error = ConfigError(f"the HTTP client cannot be opened: {exc}", location="client")
+                error.__cause__ = exc
+                error = redact_error(error, self._secrets)
+            for resource in self.resources.values():
+                if resource.queue is not None:
+                    close_queue(resource.queue, error)
+            if not isinstance(exc, Exception):
+                raise
 
     async def _run_resources(self, sequences: Sequences, needed: set[str]) -> None:
         tasks = [
@@ -182,16 +201,11 @@ class Engine:
         ]
         try:
             await asyncio.gather(*tasks)
-        except BaseException as exc:
+        except BaseException:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            error = exc if isinstance(exc, Exception) else RestSyncError("sync was stopped")
-            for resource in self.resources.values():
-                if resource.queue is not None:
-                    close_queue(resource.queue, error)
-            if not isinstance(exc, Exception):
-                raise
+            raise
 
     async def _run_resource(self, sequences: Sequences, resource: ResourceRun) -> None:
         failure: BaseException | None = None

@@ -55,13 +55,13 @@ def identify(records: list[Any]) -> tuple[int, bytes, bytes] | None:
     return (len(records), serialized(records[0]), serialized(records[-1]))
 
 
-def serialized(record: Any) -> bytes:
+def serialized(record: Any, *, sort_keys: bool = False) -> bytes:
     """``record`` as bytes: by orjson, or by the json module for what orjson refuses (an
     integer beyond 64 bits, or the ``Decimal`` restsync makes of one)."""
     try:
-        return orjson.dumps(record)
+        return orjson.dumps(record, option=orjson.OPT_SORT_KEYS if sort_keys else None)
     except TypeError:
-        return json.dumps(record, default=repr).encode()
+        return json.dumps(record, default=repr, sort_keys=sort_keys).encode()
 
 
 class _RepeatGuard:
@@ -107,7 +107,7 @@ class _RepeatGuard:
     def check_request(self, request: PageRequest) -> None:
         sent = {"params": dict(request.params), "json": request.json}
         # a cursor may travel in the body: the body is part of what makes a request new
-        body = orjson.dumps(sent, option=orjson.OPT_SORT_KEYS) + (request.content or b"")
+        body = serialized(sent, sort_keys=True) + (request.content or b"")
         key = (request.url, body)
         if key in self._requests:
             raise PaginationLoop(

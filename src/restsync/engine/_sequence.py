@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from restsync import _memory
-from restsync._exceptions import ResponseError
+from restsync._exceptions import FatalAPIError, ResponseError
+from restsync._urls import shorten, url_problem
 from restsync.config import CustomPaginator, EndpointConfig, render
 from restsync.config import PageNumberPaginator as PageNumberConfig
 from restsync.http import HttpClient, RequestSpec, ResponseIgnored, redact_text, redact_url
@@ -26,6 +27,7 @@ from restsync.paginate import (
     PageRequest,
     PaginationError,
     PredictablePaginator,
+    UnusableLink,
     build_paginator,
 )
 
@@ -138,6 +140,9 @@ class Sequences:
             resource.config.endpoint, {**self._bindings.get(resource.name, {}), **bindings}
         )
         url, query = join_url(self._base_url, endpoint.path), endpoint.params
+        problem = url_problem(url)
+        if problem is not None:
+            raise self._unusable_url(resource, url, problem)
 
         emitted = 0  # pages of this sequence handed on
 
@@ -172,6 +177,9 @@ class Sequences:
 
         try:
             await self._paginate(resource, endpoint, url, query, fetch, emit)
+        except UnusableLink as exc:
+            # the link itself is quoted masked; the errors under it may quote it as it is
+            raise self._unusable_link(resource, exc) from None
         except (PaginationLoop, PaginationError) as exc:
             raise ResponseError(
                 redact_text(str(exc), self._secrets),
@@ -179,6 +187,40 @@ class Sequences:
                 url=redact_url(url, self._secrets),
                 hint="check endpoint.paginator against the API's documentation",
             ) from exc
+
+    def _unusable_url(self, resource: ResourceRun, url: str, problem: str) -> FatalAPIError:
+        """The error for a request URL (``base_url`` and the endpoint's path, its
+        placeholders filled) that cannot be requested."""
+        shown = shorten(redact_url(url, self._secrets))
+        parent = resource.config.parent
+        fields = f", and the fields of '{parent}' records that fill it" if parent else ""
+        return FatalAPIError(
+            f"the URL {shown!r} cannot be requested: {problem}",
+            resource=resource.name,
+            url=shown,
+            hint=f"check client.base_url and endpoint.path{fields}",
+        )
+
+    def _unusable_link(self, resource: ResourceRun, exc: UnusableLink) -> ResponseError:
+        """The error for a next-page link that cannot be requested."""
+        number = exc.page.request.index + 1
+        if isinstance(exc.link, str):
+            shown = shorten(redact_url(exc.link, self._secrets))
+            message = (
+                f"the response to page {number} links the next page ({exc.source}) to "
+                f"{shown!r}, which cannot be requested: {exc.problem}"
+            )
+        else:
+            message = (
+                f"the response to page {number} gives no URL for the next page "
+                f"({exc.source}): {exc.problem}"
+            )
+        return ResponseError(
+            message,
+            resource=resource.name,
+            url=shorten(redact_url(exc.page.url, self._secrets)),
+            hint=exc.hint,
+        )
 
     async def _feed_children(self, resource: ResourceRun, records: Batch) -> None:
         if not resource.children:

@@ -28,12 +28,23 @@ from typing import Any, Literal
 import httpx
 
 from restsync._exceptions import APIError
+from restsync._urls import resolve_link, shorten, url_problem
 from restsync.config import AuthConfig, ClientConfig
 
 from ._actions import Reactor
 from ._auth import TokenRequestFailed, build_auth, describe_auth, form_fields, token_refused
 from ._budget import open_budget
-from ._errors import exhausted, fatal, refused_origin, unreachable, unsendable, wait_too_long
+from ._errors import (
+    UnusableRedirect,
+    bad_redirect,
+    exhausted,
+    fatal,
+    refused_origin,
+    unbuildable,
+    unreachable,
+    unsendable,
+    wait_too_long,
+)
 from ._origins import CredentialScope, origin_of, show_origin, without_secrets
 from ._pace import HostPace
 from ._ratelimit import rate_budget, rate_limit_reset
@@ -94,6 +105,12 @@ class HttpStats:
     in_flight: int = 0
 
 
+def wire_headers(headers: Mapping[str, str]) -> dict[bytes, bytes]:
+    """``headers`` as bytes, a value outside ASCII as UTF-8 (httpx alone refuses it; aiohttp
+    sends header text as UTF-8 all the same)."""
+    return {name.encode(): value.encode() for name, value in headers.items()}
+
+
 def _build(client: httpx.AsyncClient, request: RequestSpec) -> httpx.Request:
     data = request.data
     content = request.content
@@ -106,8 +123,20 @@ def _build(client: httpx.AsyncClient, request: RequestSpec) -> httpx.Request:
         json=request.json,
         data=form_fields(dict(data)) if data is not None else None,
         content=content,
-        headers=dict(request.headers) if request.headers else None,
+        headers=wire_headers(request.headers) if request.headers else None,
     )
+
+
+async def _check_redirect(response: httpx.Response) -> None:
+    """httpx's response hook, run before httpx reads a redirect's ``Location``: one that
+    cannot be requested fails the request at once (httpx would raise a protocol error, which
+    is retried as if the network had failed, or an error naming nothing)."""
+    if not response.has_redirect_location:
+        return
+    location = response.headers["Location"]
+    problem = url_problem(resolve_link(str(response.request.url), location))
+    if problem is not None:
+        raise UnusableRedirect(location, problem, response.status_code)
 
 
 def _take_outcome(task: asyncio.Future[Any]) -> None:
@@ -217,7 +246,7 @@ class HttpClient:
 
     async def __aenter__(self) -> HttpClient:
         size = self._max_in_flight
-        headers = {"User-Agent": _USER_AGENT, **self._config.headers}
+        headers = wire_headers({"User-Agent": _USER_AGENT, **self._config.headers})
         self._client = httpx.AsyncClient(
             base_url=self._config.base_url,
             headers=headers,
@@ -225,6 +254,7 @@ class HttpClient:
             limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
             transport=self._transport or AiohttpTransport(max_connections=size),
             follow_redirects=False,  # followed by _exchange, which decides on credentials
+            event_hooks={"response": [_check_redirect]},
             http1=True,
             http2=False,
         )
@@ -292,7 +322,11 @@ class HttpClient:
         paced_waits = 0
         while True:
             # Built afresh for every attempt: auth flows write into the request they get.
-            http_request = _build(client, request)
+            try:
+                http_request = _build(client, request)
+            except (httpx.InvalidURL, ValueError, TypeError) as exc:
+                shown = shorten(redact_url(request.url, secrets))
+                raise unbuildable(exc, resource, shown, secrets) from exc
             url = redact_url(http_request.url, secrets)
             try:
                 response, host, trusted = await self._exchange(
@@ -309,6 +343,8 @@ class HttpClient:
                 self._retry_event(resource, status, wait)
                 await asyncio.sleep(wait)
                 continue
+            except UnusableRedirect as exc:
+                raise bad_redirect(exc, resource, url, secrets) from None
             except httpx.HTTPError as exc:
                 raise unsendable(exc, resource, url, secrets) from exc
 

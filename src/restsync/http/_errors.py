@@ -8,14 +8,18 @@ import re
 import httpx
 
 from restsync._exceptions import FatalAPIError, RetriableAPIError
+from restsync._urls import shorten
 
-from ._redact import redact_text
+from ._redact import redact_text, redact_url
 from ._retry import transport_error_kind
 
 __all__ = [
+    "UnusableRedirect",
+    "bad_redirect",
     "exhausted",
     "fatal",
     "refused_origin",
+    "unbuildable",
     "unreachable",
     "unsendable",
     "wait_too_long",
@@ -46,6 +50,45 @@ def unsendable(exc: Exception, resource: str, url: str, secrets: list[str]) -> F
         resource=resource,
         url=url,
         hint=hint,
+    )
+
+
+def unbuildable(exc: Exception, resource: str, url: str, secrets: list[str]) -> FatalAPIError:
+    """The error for a request that cannot even be built: a URL httpx refuses (filled from a
+    parent record, say), a header value HTTP cannot carry."""
+    detail = shorten(redact_text(str(exc), secrets))
+    return FatalAPIError(
+        f"the request could not be built: {detail}",
+        resource=resource,
+        url=url,
+        hint="check client.base_url, the endpoint's path, params and headers, and the parent "
+        "fields that fill their {placeholders}",
+    )
+
+
+class UnusableRedirect(Exception):
+    """An answer redirects to something that cannot be requested: ``location`` as the API
+    sent it (unredacted), ``problem`` why, ``status`` the redirect's."""
+
+    def __init__(self, location: str, problem: str, status: int) -> None:
+        super().__init__(problem)
+        self.location = location
+        self.problem = problem
+        self.status = status
+
+
+def bad_redirect(
+    redirect: UnusableRedirect, resource: str, url: str, secrets: list[str]
+) -> FatalAPIError:
+    """The error for a redirect to something that cannot be requested."""
+    shown = shorten(redact_url(redirect.location, secrets))
+    return FatalAPIError(
+        f"the API redirected (HTTP {redirect.status}) to {shown!r}, which cannot be "
+        f"requested: {redirect.problem}",
+        resource=resource,
+        url=url,
+        hint="the API sent a broken Location header; check the endpoint's path against the "
+        "API's documentation, or ask the API's owner",
     )
 
 

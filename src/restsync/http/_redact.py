@@ -28,6 +28,7 @@ import httpx
 from pydantic import BaseModel, SecretStr
 
 from restsync._exceptions import RestSyncError
+from restsync._urls import mask_url_credentials
 from restsync.config import ClientConfig, HttpBasicAuth, SourceConfig
 
 __all__ = [
@@ -226,12 +227,13 @@ def _mask_pair(pair: str) -> str:
 
 def redact_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
     """``url`` fit to print: the userinfo password, the values of sensitive query parameters
-    and every occurrence of the given secrets become ``***``."""
+    and every occurrence of the given secrets become ``***``, also in a URL that does not
+    parse."""
     text = str(url)
     try:
         parts = urlsplit(text)
-    except ValueError:
-        return redact_text(text, secrets)
+    except ValueError:  # too malformed to parse ("http://user:pw@[::1"): masked as text
+        return redact_text(mask_url_credentials(text, is_sensitive_name), secrets)
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")

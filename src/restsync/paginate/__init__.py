@@ -8,7 +8,7 @@ from __future__ import annotations
 from restsync import config as cfg
 
 from ._auto import AutoPaginator, detect_paginator
-from ._base import Page, PageRequest, Paginator, PredictablePaginator
+from ._base import Page, PageRequest, Paginator, PredictablePaginator, UnusableLink
 from ._live import FirstRequest, LivePaginator
 from ._path import value_at
 from ._range import OffsetPaginator, PageNumberPaginator, PaginationError, RangePaginator
@@ -38,6 +38,7 @@ __all__ = [
     "PredictablePaginator",
     "RangePaginator",
     "SinglePagePaginator",
+    "UnusableLink",
     "build_paginator",
     "detect_paginator",
     "parse_link_header",

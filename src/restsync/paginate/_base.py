@@ -56,6 +56,21 @@ class Page:
     records: Sequence[Any] = ()
 
 
+class UnusableLink(Exception):
+    """The response to ``page`` points to the next page with something that cannot be
+    requested: ``link`` as the response (or a live paginator) gave it, ``source`` where it
+    was read (``next_url_path 'next'``), ``problem`` why it cannot be requested, ``hint``
+    what to check. Unredacted: the engine quotes the link with credentials masked."""
+
+    def __init__(self, link: object, page: Page, *, source: str, problem: str, hint: str) -> None:
+        super().__init__(problem)
+        self.link = link
+        self.page = page
+        self.source = source
+        self.problem = problem
+        self.hint = hint
+
+
 class Paginator(ABC):
     """Describes the requests of one paginated sequence and decides when it ends."""
 

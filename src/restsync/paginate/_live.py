@@ -20,8 +20,9 @@ from typing import Any
 import requests
 
 from restsync._requests import requests_response, wire_request
+from restsync._urls import url_problem
 
-from ._base import Page, PageRequest, Paginator
+from ._base import Page, PageRequest, Paginator, UnusableLink
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,27 @@ class LivePaginator(Paginator):
         self._paginator.update_request(self._request)
         if not self._paginator.has_next_page:
             return None
-        return self._describe(page.request.index + 1)
+        try:
+            request = self._describe(page.request.index + 1)
+        except Exception as exc:  # requests cannot prepare what the paginator left
+            problem = url_problem(str(self._request.url)) or (
+                f"requests cannot prepare the request ({type(exc).__name__})"
+            )
+            raise self._unusable(self._request.url, problem, page) from exc
+        invalid = url_problem(str(request.url))
+        if invalid is not None:
+            raise self._unusable(request.url, invalid, page)
+        return request
+
+    def _unusable(self, url: object, problem: str, page: Page) -> UnusableLink:
+        name = type(self._paginator).__name__
+        return UnusableLink(
+            url,
+            page,
+            source=f"paginator {name}'s update_request",
+            problem=problem,
+            hint=f"check the URL {name}.update_request sets from the response (request.url)",
+        )
 
     def _describe(self, index: int) -> PageRequest:
         wire = wire_request(self._request)

@@ -20,7 +20,7 @@ def _compiled(path: str) -> Selector:
 
 
 def value_at(document: Any, path: str, default: Any = None) -> Any:
-    """The value at ``path`` in ``document`` (the first match of a wildcard path), or
-    ``default`` when the path is absent or holds null."""
-    found = _compiled(path).select(document)
-    return found[0] if found else default
+    """The value at ``path`` in ``document`` as the document holds it (a list too; the first
+    match of a wildcard path), or ``default`` when the path is absent or holds null."""
+    found = _compiled(path).first(document)
+    return default if found is None else found

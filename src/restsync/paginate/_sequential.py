@@ -6,14 +6,15 @@ import copy
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urljoin
 
+from restsync._urls import resolve_link, url_problem
 from restsync.config import CursorPaginator as CursorConfig
 from restsync.config import HeaderCursorPaginator as HeaderCursorConfig
 from restsync.config import HeaderLinkPaginator as HeaderLinkConfig
 from restsync.config import JsonLinkPaginator as JsonLinkConfig
+from restsync.select import describe
 
-from ._base import Page, PageRequest, Paginator
+from ._base import Page, PageRequest, Paginator, UnusableLink
 from ._path import value_at
 from ._range import PaginationError
 
@@ -62,6 +63,7 @@ class CursorPaginator(Paginator):
         cursor = value_at(page.document, config.cursor_path)
         if not cursor:
             return None
+        _check_cursor(cursor, config)
         if config.stop_after_empty_page and page.record_count == 0:
             return None
         if config.has_more_path is not None and not _has_more(page, config.has_more_path):
@@ -73,6 +75,24 @@ class CursorPaginator(Paginator):
             return PageRequest(index=index, json=body)
         assert config.query_param is not None
         return PageRequest(index=index, params={config.query_param: cursor})
+
+
+def _check_cursor(cursor: Any, config: CursorConfig) -> None:
+    """Refuse what cannot be a cursor: a boolean (a ``has_more`` flag, say), or an object sent
+    as a query parameter (dlt would send its keys). A list goes as a repeated parameter, as
+    dlt sends it; in a JSON body any value goes as it is."""
+    in_query = config.cursor_body_path is None
+    if isinstance(cursor, bool) or (in_query and isinstance(cursor, dict)):
+        where = f"query parameter '{config.query_param}'" if in_query else "JSON body"
+        shown = (
+            f"{describe(cursor)} ({str(cursor).lower()})"
+            if isinstance(cursor, bool)
+            else describe(cursor)
+        )
+        raise PaginationError(
+            f"cursor_path '{config.cursor_path}' holds {shown}, which cannot be sent as the "
+            f"cursor in the {where}; point cursor_path at the value the API wants back"
+        )
 
 
 def _has_more(page: Page, path: str) -> bool:
@@ -121,14 +141,35 @@ class _LinkPaginator(Paginator):
     def first(self) -> PageRequest:
         return PageRequest(index=0)
 
-    def _next_url(self, page: Page) -> str | None:
+    def _next_url(self, page: Page) -> object:
+        """The link to the next page as the response gives it (absent: ``None``)."""
+        raise NotImplementedError
+
+    def _source(self) -> str:
+        """Where the link is read, as a message names it."""
         raise NotImplementedError
 
     def next(self, page: Page) -> PageRequest | None:
-        url = self._next_url(page)
-        if not url:
+        link = self._next_url(page)
+        if not link:  # as dlt: null, "", false, 0 end the sequence
             return None
-        return PageRequest(index=page.request.index + 1, url=urljoin(page.url, url))
+        if not isinstance(link, str):
+            # dlt fails on it too; ending the sequence would silently drop the pages after
+            raise self._unusable(link, page, f"it is {describe(link)}, not a URL")
+        url = resolve_link(page.url, link)
+        problem = url_problem(url)
+        if problem is not None:
+            raise self._unusable(link, page, problem)
+        return PageRequest(index=page.request.index + 1, url=url)
+
+    def _unusable(self, link: object, page: Page, problem: str) -> UnusableLink:
+        source = self._source()
+        hint = (
+            f"the API's link is broken, or not where endpoint.paginator reads it ({source}); "
+            "an API that gives a page number or a cursor there needs a page_number or cursor "
+            "paginator"
+        )
+        return UnusableLink(link, page, source=source, problem=problem, hint=hint)
 
 
 class JsonLinkPaginator(_LinkPaginator):
@@ -139,9 +180,11 @@ class JsonLinkPaginator(_LinkPaginator):
     def __init__(self, config: JsonLinkConfig) -> None:
         self.config = config
 
-    def _next_url(self, page: Page) -> str | None:
-        url = value_at(page.document, self.config.next_url_path)
-        return url if isinstance(url, str) else None
+    def _next_url(self, page: Page) -> object:
+        return value_at(page.document, self.config.next_url_path)
+
+    def _source(self) -> str:
+        return f"next_url_path '{self.config.next_url_path}'"
 
 
 class HeaderLinkPaginator(_LinkPaginator):
@@ -155,3 +198,6 @@ class HeaderLinkPaginator(_LinkPaginator):
     def _next_url(self, page: Page) -> str | None:
         header = page.headers.get("link")
         return parse_link_header(header).get(self.config.links_next_key) if header else None
+
+    def _source(self) -> str:
+        return f'the Link header\'s rel="{self.config.links_next_key}"'

@@ -65,6 +65,14 @@ class Selector:
     def select(self, document: Any) -> list[Any] | None:
         raise NotImplementedError
 
+    def first(self, document: Any) -> Any:
+        """The first value the path matches, as the document holds it (a list is one value,
+        not records), or ``None`` when the path is absent or holds null: how paginators
+        read a total, a cursor or a link (dlt's first match). A wildcard path splices lists
+        as ``select`` does."""
+        found = self.select(document)
+        return found[0] if found else None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.path!r})"
 
@@ -104,6 +112,9 @@ class RootSelector(Selector):
     def select(self, document: Any) -> list[Any] | None:
         return _as_records(document)
 
+    def first(self, document: Any) -> Any:
+        return document
+
 
 class KeySelector(Selector):
     """A fixed chain of keys (and list indices): the fast path for most configs."""
@@ -117,19 +128,28 @@ class KeySelector(Selector):
         self._indices = tuple(_index_of(key) for key in keys)
 
     def select(self, document: Any) -> list[Any] | None:
+        node = self._node(document)
+        return None if node is _MISSING else _as_records(node)
+
+    def first(self, document: Any) -> Any:
+        node = self._node(document)
+        return None if node is _MISSING else node
+
+    def _node(self, document: Any) -> Any:
+        """The value at the path, or ``_MISSING``."""
         node = document
         for key, index in zip(self._keys, self._indices, strict=True):
             if isinstance(node, dict):
                 node = node.get(key, _MISSING)
                 if node is _MISSING:
-                    return None
+                    return _MISSING
             elif isinstance(node, list) and index is not None:
                 if not -len(node) <= index < len(node):
-                    return None
+                    return _MISSING
                 node = node[index]
             else:
-                return None
-        return _as_records(node)
+                return _MISSING
+        return node
 
 
 class WildcardSelector(Selector):
@@ -234,6 +254,10 @@ class JsonPathSelector(Selector):
         if not matches:
             return None if self._prefix.select(document) is None else []
         return _splice(match.value for match in matches)
+
+    def first(self, document: Any) -> Any:
+        matches = self._expression.find(document)
+        return matches[0].value if matches else None
 
 
 def _index_of(segment: object) -> int | None:
