@@ -310,6 +310,11 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
         "resources[0].primary_ky",
     ),
     (
+        "misspelt-nested-hint-key",
+        config({"name": "posts", "nested_hints": {"tags": {"write_dispostion": "replace"}}}),
+        "resources[0].nested_hints.tags.write_dispostion",
+    ),
+    (
         "unmatched-brace",
         config({"name": "posts", "endpoint": {"path": "posts/{id"}}),
         "resources[0].endpoint.path",

@@ -568,6 +568,47 @@ FileFormat = Literal[
 ]
 
 
+SchemaContract = (
+    SchemaEvolution | dict[Literal["tables", "columns", "data_type"], SchemaEvolution] | None
+)
+
+
+class NestedHints(Model):
+    """dlt's hints for one nested table (``TResourceNestedHints``), handed to dlt as dlt's
+    ``make_nested_hints`` makes them (``as_dlt``). ``columns`` is keyed by column name, as a
+    resource's ``columns``: a hint's ``name`` may be left out (the key names the column;
+    dlt's rest_api fails with ``KeyError: 'name'`` there) or given, and dlt's list of
+    ``{"name": ..., ...}`` is read as that mapping."""
+
+    parent_table_name: str | None = None
+    write_disposition: WriteDisposition | dict[str, Any] | None = None
+    primary_key: str | tuple[str, ...] | None = None
+    merge_key: str | tuple[str, ...] | None = None
+    columns: dict[str, ColumnHint] | None = None
+    schema_contract: SchemaContract = None
+    table_format: TableFormat | None = None
+    file_format: FileFormat | None = None
+    references: tuple[dict[str, Any], ...] | None = None
+    #: what ``make_nested_hints(columns=...)`` sets beside ``columns`` (the columns as given);
+    #: dlt's rest_api refuses it, restsync reads ``columns``
+    original_columns: Any = Field(default=None, exclude=True)
+
+    def as_dlt(self) -> dict[str, Any]:
+        """The hints as dlt's ``make_nested_hints`` gives them: each column named."""
+        hints: dict[str, Any] = {}
+        for key in type(self).model_fields:
+            value = getattr(self, key)
+            if value is None or key == "original_columns":
+                continue
+            hints[key] = list(value) if isinstance(value, tuple) else value
+        if self.columns is not None:
+            hints["columns"] = {
+                name: {**hint.model_dump(exclude_none=True), "name": name}
+                for name, hint in self.columns.items()
+            }
+        return hints
+
+
 class ResourceDefaults(Model):
     """``resource_defaults``: every resource key but ``name``, each optional. Validated on its
     own, as dlt validates it, so a bad default is refused even where every resource overrides
@@ -587,12 +628,11 @@ class ResourceDefaults(Model):
     max_table_nesting: int | None = Field(default=None, ge=0)
     processing_steps: tuple[ProcessingStep, ...] = ()
     parallelized: bool | None = None
-    schema_contract: (
-        SchemaEvolution | dict[Literal["tables", "columns", "data_type"], SchemaEvolution] | None
-    ) = None
+    schema_contract: SchemaContract = None
     table_format: TableFormat | None = None
     file_format: FileFormat | None = None
-    nested_hints: dict[str, dict[str, Any]] | None = None
+    #: by the nested table's name below the resource's table (``"tags"``)
+    nested_hints: dict[str, NestedHints] | None = None
     references: tuple[dict[str, Any], ...] | None = None
 
 

@@ -354,20 +354,30 @@ def _single_entity(endpoint: dict[str, Any]) -> None:
         endpoint["paginator"] = {"type": "single_page"}
 
 
-def _normalize_resource_body(
-    resource: dict[str, Any], path: Path, origins: dict[Path, Path]
-) -> None:
-    """Dialect rewrites inside one resource (or ``resource_defaults``), before merging."""
-    columns = resource.get("columns")
+def _columns_by_name(hints: dict[str, Any], path: Path, origins: dict[Path, Path]) -> None:
+    """dlt's list form of ``columns`` (one schema dict per column, named by its "name") as
+    the mapping by name."""
+    columns = hints.get("columns")
     if isinstance(columns, list) and all(
         isinstance(column, dict) and isinstance(column.get("name"), str) for column in columns
     ):
-        # dlt's list form: one schema dict per column, named by its "name"
-        resource["columns"] = {
+        hints["columns"] = {
             column["name"]: {k: v for k, v in column.items() if k != "name"} for column in columns
         }
         for index, column in enumerate(columns):
             origins[(*path, "columns", column["name"])] = (*path, "columns", index)
+
+
+def _normalize_resource_body(
+    resource: dict[str, Any], path: Path, origins: dict[Path, Path]
+) -> None:
+    """Dialect rewrites inside one resource (or ``resource_defaults``), before merging."""
+    _columns_by_name(resource, path, origins)
+    nested = resource.get("nested_hints")
+    if isinstance(nested, dict):
+        for table, hints in nested.items():
+            if isinstance(hints, dict):
+                _columns_by_name(hints, (*path, "nested_hints", table), origins)
     if "endpoint" in resource:
         resource["endpoint"] = _normalize_endpoint(
             resource["endpoint"], (*path, "endpoint"), origins

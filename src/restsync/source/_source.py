@@ -123,7 +123,7 @@ ROW_ID_HINTS: dict[str, dict[str, Any]] = {
 }
 
 #: resource keys dlt reads as hints and restsync hands on as they are
-PASSED_HINTS = ("schema_contract", "table_format", "file_format", "nested_hints", "references")
+PASSED_HINTS = ("schema_contract", "table_format", "file_format", "references")
 
 
 def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str, Any]:
@@ -157,6 +157,10 @@ def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str,
         value = getattr(resource, key)
         if value is not None:
             hints[key] = list(value) if isinstance(value, tuple) else value
+    if resource.nested_hints is not None:
+        hints["nested_hints"] = {
+            path: nested.as_dlt() for path, nested in resource.nested_hints.items()
+        }
     return hints
 
 
