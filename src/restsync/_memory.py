@@ -16,6 +16,12 @@ the explicit opt-in the CLI (and the benchmarks) make, for a process that belong
   importing dlt), none of them garbage. Measured on 200,000 records parsed as dicts: 5.43 s
   before, 5.26 s with parsing paused. Switching the collector off is process-wide (every
   thread of the host would lose it meanwhile), so without the opt-in ``paused`` does nothing.
+- What is alive when the process is tuned (the imported modules: dlt, pyarrow, duckdb, ~150,000
+  container objects) is frozen out of the collector's reach (``gc.freeze``): a full
+  collection, triggered every few thousand records by the pages waiting between the engine
+  and dlt, then walks only what the run made. Measured on the CRM seed, 9 x 5,000 realistic
+  records into DuckDB (``restsync.sync``, CPU seconds of the whole run, two runs each): 5.34
+  and 5.39 tuned before, 4.86 and 4.66 frozen.
 """
 
 from __future__ import annotations
@@ -41,14 +47,16 @@ _pauses = 0  # blocks inside ``paused`` right now (engine threads may overlap)
 
 def tune_process() -> None:
     """Tune this whole process for restsync: Arrow's system allocator, two malloc arenas,
-    and the collector paused while pages are parsed. For programs that run restsync and
-    nothing else (the ``restsync`` command calls it first); a library host should not."""
+    what is alive now frozen out of the collector's reach, and the collector paused while
+    pages are parsed. For programs that run restsync and nothing else (the ``restsync``
+    command calls it first, after its imports); a library host should not."""
     global _tuned
     if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
         pa.set_memory_pool(pa.system_memory_pool())
     libc = _glibc()
     if libc is not None:
         libc.mallopt(_M_ARENA_MAX, 2)
+    gc.freeze()
     _tuned = True
 
 

@@ -46,7 +46,13 @@ def family() -> dict[str, Any]:
 def test_draining_one_resource_at_a_time_never_deadlocks(order: tuple[str, ...]) -> None:
     source = family()
     api = emulator(source, records=120, page_size=5)
-    engine = Engine(load_config(source), transport=httpx.ASGITransport(app=api.app), queue_depth=1)
+    # a queue full at one page (of 5 records), so that a waiting parent would deadlock
+    engine = Engine(
+        load_config(source),
+        transport=httpx.ASGITransport(app=api.app),
+        queue_depth=1,
+        queue_records=0,
+    )
     drained: dict[str, list[Any]] = {}
 
     def drain() -> None:

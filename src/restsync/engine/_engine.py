@@ -2,8 +2,9 @@
 
 The loop runs in a background thread (``_bridge``) so that dlt, which pulls records from
 ordinary generators, can stay synchronous. Each selected resource gets a bounded queue of record
-batches (one batch per page): when dlt falls behind, producers wait, so memory is bounded by
-queue depth and page windows, never by the size of the data. Child resources (``_children``)
+batches (one batch per page, up to a few pages and ``QUEUE_RECORDS`` records): when dlt falls
+behind, producers wait, so memory is bounded by queue size and page windows, never by the size
+of the data. Child resources (``_children``)
 are fed the records of their parent and make one request sequence (``_sequence``) per parent
 record, several at a time. A parent never waits for its consumers (dlt drains one resource at a
 time, so a waiting parent could deadlock it): parents buffer up to their data.
@@ -27,12 +28,16 @@ from restsync.config import SourceConfig
 from restsync.http import HttpClient, HttpEvent, redact_error, redacted_logs
 from restsync.http import secret_values as config_secrets
 
-from ._bridge import Batch, End, LoopThread, close_queue
+from ._bridge import Batch, End, LoopThread, PageQueue, close_queue
 from ._children import run_children
 from ._resource import ProgressEvent, ResourceRun
 from ._sequence import Handoff, Sequences
 
 log = logging.getLogger("restsync")
+
+#: records a resource's queue holds before its fetches wait (and at least ``queue_depth``
+#: pages): dlt gets small pages in batches of up to this many
+QUEUE_RECORDS = 2_000
 
 
 class Engine:
@@ -49,6 +54,8 @@ class Engine:
     are fed (the source keeps there what the parent's incremental keeps). ``bindings`` maps a
     resource to placeholder values that fill every request of it
     (``{"incremental.start_value": ...}``), beside those a child takes from its parent.
+    A resource's queue is full once it holds ``queue_depth`` pages and ``queue_records``
+    records, both.
     """
 
     def __init__(
@@ -58,6 +65,7 @@ class Engine:
         transport: httpx.AsyncBaseTransport | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
         queue_depth: int = 2,
+        queue_records: int = QUEUE_RECORDS,
         handoff: Mapping[str, Handoff] | None = None,
         bindings: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
@@ -67,6 +75,7 @@ class Engine:
         self._transport = transport
         self._on_event = on_event
         self._queue_depth = queue_depth
+        self._queue_records = queue_records
         self._secrets = config_secrets(config)
         self.resources = {r.name: ResourceRun(r, config) for r in config.resources}
         self._loop = LoopThread("restsync-engine")
@@ -150,10 +159,14 @@ class Engine:
         # dlt drains one resource at a time and blocks on it: a parent waiting on a full queue
         # (its own or a child's feed) while dlt waits on another resource that needs the
         # parent's records would deadlock. So a resource with children never waits (its
-        # buffer is bounded by its data); only leaves are bounded by queue depth
+        # buffer is bounded by its data); only leaves are bounded, by pages and records
         for name in selected:
             resource = self.resources[name]
-            resource.queue = asyncio.Queue(0 if resource.children else self._queue_depth)
+            resource.queue = (
+                asyncio.Queue()
+                if resource.children
+                else PageQueue(pages=self._queue_depth, records=self._queue_records)
+            )
         return needed
 
     async def _run(self, needed: set[str]) -> None:

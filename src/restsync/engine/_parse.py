@@ -23,7 +23,7 @@ from restsync.paginate import Page, PageRequest
 from restsync.select import SelectorNotFound, describe
 from restsync.select import detect_selector as detect
 
-from ._integers import may_hold_wide_integers, settle_wide_integers
+from ._integers import has_long_digit_run, may_hold_wide_integers, settle_wide_integers
 from ._pages import FetchedPage, identify, serialized
 from ._resource import ResourceRun
 
@@ -32,11 +32,12 @@ from ._resource import ResourceRun
 _LONG_DIGITS = re.compile(rb"[0-9]{20}")
 
 
-def _loads(content: bytes) -> Any:
+def _loads(content: bytes, *, long_digits: bool) -> Any:
     """The JSON document of a body. orjson turns an integer beyond 64 bits into a float without
-    a word (99999999999999999999999 -> 1e+23); a body that may hold one is read by the json
-    module, which keeps it exact, so that no value is silently changed."""
-    if _LONG_DIGITS.search(content):
+    a word (99999999999999999999999 -> 1e+23); a body that may hold one (it has
+    ``long_digits``, runs of 19 or more) is read by the json module, which keeps it exact, so
+    that no value is silently changed."""
+    if long_digits and _LONG_DIGITS.search(content):
         return json.loads(content)
     return orjson.loads(content)
 
@@ -53,8 +54,9 @@ def parse_page(
     """Body -> records, or a ``ResponseError`` that says what the response held instead. A
     resource without a selector gets the one detected on its first page (``note`` tells)."""
     url = redact_url(response.request.url, secrets)
+    long_digits = has_long_digit_run(response.content)
     try:
-        document = _loads(response.content)
+        document = _loads(response.content, long_digits=long_digits)
     except json.JSONDecodeError:  # orjson's error is one too
         content_type = response.headers.get("content-type", "no content-type")
         excerpt = redact_text(response.text[:120].replace("\n", " "), secrets)
@@ -94,7 +96,7 @@ def parse_page(
             hint="the API may have changed its response; fix endpoint.data_selector",
         )
     _check_objects(resource, records, url, secrets)
-    wide = may_hold_wide_integers(response.content)
+    wide = long_digits and may_hold_wide_integers(response.content)
     if wide and resource.steps is None:
         settle_wide_integers(records, resource, url)
     if extra:

@@ -49,6 +49,7 @@ class Settling:
 
     def __init__(self) -> None:
         self._load_id: str | None = None
+        self._capabilities: Any = None
         self._formats: dict[str, str | None] = {}
         self._empty: dict[str, bool] = {}
 
@@ -65,7 +66,7 @@ class Settling:
             yield from items
             return
         if load_id != self._load_id:
-            self._load_id, self._formats, self._empty = load_id, {}, {}
+            self._load_id, self._capabilities, self._formats, self._empty = load_id, None, {}, {}
         self._use_bulk_format(pipeline, resource)
         merged = self._append_if_empty(pipeline, resource)
         try:
@@ -85,8 +86,9 @@ class Settling:
             return
         table = _table_of(resource)
         if table not in self._formats:
-            capabilities = pipeline.destination.capabilities()
-            self._formats[table] = bulk_file_format(capabilities, table)
+            if self._capabilities is None:  # dlt resolves its configuration on every call
+                self._capabilities = pipeline.destination.capabilities()
+            self._formats[table] = bulk_file_format(self._capabilities, table)
         chosen = self._formats[table]
         if chosen is not None:
             resource.apply_hints(file_format=chosen)  # type: ignore[arg-type]
