@@ -8,6 +8,7 @@ breaks one module, and so that a reader sees at a glance what restsync relies on
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import lru_cache, partial
 from pathlib import Path
@@ -24,14 +25,20 @@ from dlt.common.destination.capabilities import DestinationCapabilitiesContext
 from dlt.common.destination.exceptions import UnknownDestinationModule
 from dlt.common.exceptions import DltException
 from dlt.common.json import json as dlt_json
-from dlt.common.libs.pyarrow import normalize_py_arrow_item
+from dlt.common.libs.pyarrow import get_normalized_arrow_fields_mapping, normalize_py_arrow_item
 from dlt.common.normalizers.json import helpers as _normaliser_helpers
 from dlt.common.normalizers.json.relational import DataItemNormalizer as RelationalNormalizer
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.schema import Schema
 from dlt.common.schema.detections import is_iso_timestamp
 from dlt.common.schema.exceptions import CannotCoerceColumnException
-from dlt.common.schema.typing import TColumnSchema, TDataType, TTableSchema, TTypeDetections
+from dlt.common.schema.typing import (
+    TColumnSchema,
+    TDataType,
+    TTableSchema,
+    TTableSchemaColumns,
+    TTypeDetections,
+)
 from dlt.common.schema.utils import autodetect_sc_type, is_complete_column, new_table
 from dlt.common.storages import PackageStorage
 from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
@@ -45,7 +52,7 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract import DltResource, DltSource
 from dlt.extract.incremental.transform import JsonIncremental
-from dlt.extract.items_transform import FilterItem, MapItem, YieldMapItem
+from dlt.extract.items_transform import FilterItem, LimitItem, MapItem, YieldMapItem
 from dlt.normalize.items_normalizers.jsonl import JsonLItemsNormalizer
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.sources.helpers.rest_client.auth import (
@@ -161,39 +168,94 @@ def add_nested_table(
 
 
 class PackageJobWriter:
-    """Writes Arrow tables of one table as parquet job files straight into the load package
-    dlt is extracting, as dlt's own extractor writes them (its buffered writer, file names,
-    rotation and destination capabilities), for dlt's normalize step to take as they are.
+    """Writes Arrow tables of one table as job files into the load package dlt is extracting,
+    as dlt's own writers write them (its buffered writer, file names, rotation, destination
+    capabilities), for dlt's normalize step to take as they are: parquet, or csv
+    (uncompressed) for a destination that loads csv. dlt's normalize step takes a parquet
+    file as it is only where the destination loads parquet; elsewhere it rewrites it,
+    gzipped at level 9 (on PostgreSQL, most of that step's time), while a file in the
+    destination's own format it imports unread.
 
     dlt's extract writes a nested table's rows only through its normaliser: it attributes every
     table it writes to a resource, which a nested table must not have. These files sit in the
     package beside the extractor's, so the package's normalize and load steps treat them as
-    any nested table's rows; they are not in the extract step's own row counts. Must be made
-    inside a dlt extract; ``close`` writes the last file."""
+    any nested table's rows; they are not in the extract step's own row counts.
 
-    def __init__(self, table: str) -> None:
+    ``staged``: the files go beside the package's jobs, not among them, for the extract to take
+    in (``dlt.mark.with_file_import``, which counts their rows); ``close`` returns them. Must be
+    made inside a dlt extract."""
+
+    def __init__(
+        self,
+        table: str,
+        schema: Schema,
+        file_format: TLoaderFileFormat = "parquet",
+        *,
+        staged: bool = False,
+    ) -> None:
         context = Container()[LoadPackageStateInjectableContext]
         storage = context.storage
         file_name = PackageStorage.build_job_file_name(table, "%s")
-        template = storage.storage.make_full_path(
-            storage.get_job_file_path(context.load_id, PackageStorage.NEW_JOBS_FOLDER, file_name)
-        )
+        if staged:
+            folder = storage.storage.make_full_path(
+                os.path.join(storage.get_package_path(context.load_id), STAGED_FOLDER)
+            )
+            os.makedirs(folder, exist_ok=True)
+            template = os.path.join(folder, file_name)
+        else:
+            template = storage.storage.make_full_path(
+                storage.get_job_file_path(
+                    context.load_id, PackageStorage.NEW_JOBS_FOLDER, file_name
+                )
+            )
         try:
             self._caps = Container()[DestinationCapabilitiesContext]
         except KeyError:
             self._caps = DestinationCapabilitiesContext.generic_capabilities()
-        spec = DataWriter.writer_spec_from_file_format("parquet", "arrow")
-        self._writer: BufferedDataWriter[Any] = BufferedDataWriter(spec, template)
+        self._table = table
+        self._schema = schema
+        spec = DataWriter.writer_spec_from_file_format(file_format, "arrow")
+        self._writer: BufferedDataWriter[Any] = BufferedDataWriter(
+            spec, template, disable_compression=True
+        )
 
-    def write(self, table: pa.Table, schema: Schema, name: str) -> None:
-        """Writes ``table`` with its columns ordered and completed as ``schema``'s table
-        ``name`` has them."""
-        columns = schema.get_table_columns(name)
-        aligned = normalize_py_arrow_item(table, columns, schema.naming, self._caps)
+    def write(self, table: pa.Table, columns: TTableSchemaColumns | None = None) -> None:
+        """Writes ``table`` with its columns ordered, completed and typed as ``columns`` say
+        (by default the schema's columns of the table)."""
+        if columns is None:
+            columns = self._schema.get_table_columns(self._table)
+        aligned = normalize_py_arrow_item(table, columns, self._schema.naming, self._caps)
         self._writer.write_data_item(aligned, columns)
 
-    def close(self, *, failed: bool = False) -> None:
+    def close(self, *, failed: bool = False) -> list[tuple[str, int]]:
+        """Ends the last file; returns the path and row count of every file written."""
         self._writer.close(skip_flush=failed)
+        return [(m.file_path, m.items_count) for m in self._writer.closed_files]
+
+
+#: the folder of a load package holding what ``PackageJobWriter(staged=True)`` writes (dlt
+#: deletes it with the package)
+STAGED_FOLDER = "restsync_staged"
+
+
+def table_columns(schema: Schema, table: str, arrow: pa.Table) -> TTableSchemaColumns:
+    """The columns of an Arrow ``table``'s fields, named as dlt's Arrow extract names them and
+    as ``schema`` knows them (new ones by name only), in the table's order; fields of Arrow's
+    null type, which dlt drops, left out."""
+    known = schema.tables.get(table, {}).get("columns", {})
+    names = get_normalized_arrow_fields_mapping(arrow.schema, schema.naming)
+    return {
+        names[field.name]: known.get(names[field.name]) or {"name": names[field.name]}
+        for field in arrow.schema
+        if not pa.types.is_null(field.type)
+    }
+
+
+def transforms_items(resource: DltResource) -> bool:
+    """Whether anything but the resource's own function and a limit on its items
+    (``add_limit``) works on what it yields: a map or filter added to it (``add_map``,
+    ``add_filter``...), a validator."""
+    return any(not isinstance(step, LimitItem) for step in resource._pipe.steps[1:])
 
 
 def raising_table(exc: BaseException) -> str | None:
@@ -273,5 +335,7 @@ __all__ = [
     "raising_table",
     "root_row_id_type",
     "single_entity_path",
+    "table_columns",
+    "transforms_items",
     "type_detections",
 ]

@@ -2,16 +2,21 @@
 pages: nested objects and lists (of scalars, of objects, of lists), values of mixed types in
 one field, nulls, fields that appear late, unicode keys and keys that collide once dlt has
 normalised them. Two syncs each (merge on ``id``), the second with changed values and lists
-that shrank or vanished: the same tables, columns, types and rows, nested rows included."""
+that shrank or vanished: the same tables, columns, types and rows, nested rows included. On
+DuckDB (parquet) and on PostgreSQL, where the fast path writes the CSV files dlt loads."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
+import psycopg2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +27,7 @@ from starlette.routing import Route
 
 from restsync import sync
 from restsync._exceptions import RestSyncError
-from support import items_config, query
+from support import items_config
 
 # keys that collide after dlt's snake_case naming (Name/name, a.b/a b/a_b), unicode keys, a
 # key that flattens onto a nested object's column (owner__id vs owner.id), and ``payload``,
@@ -99,24 +104,45 @@ def _zero(value: Any) -> Any:
     return 0.0 if isinstance(value, float) and value == 0 else value
 
 
-def _canonical(db: Path, dataset: str) -> dict[str, Any]:
+#: a query on the database a sync loaded into: (column names, rows)
+Query = Callable[[str], tuple[list[str], list[tuple[Any, ...]]]]
+
+
+def _duckdb(db: Path) -> Query:
+    def run(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with duckdb.connect(str(db), read_only=True) as connection:
+            cursor = connection.execute(sql)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+
+    return run
+
+
+def _postgres(url: str) -> Query:
+    def run(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+            assert cursor.description is not None
+            return [d[0] for d in cursor.description], cursor.fetchall()
+
+    return run
+
+
+def _canonical(run: Query, dataset: str) -> dict[str, Any]:
     """Every table's columns with their types and its rows, with dlt's random row ids
     replaced by where the row sits (record id, then table and list position)."""
-    tables = [
-        row[0]
-        for row in query(
-            db,
-            "SELECT table_name FROM information_schema.tables "
-            f"WHERE table_schema = '{dataset}' AND table_name NOT LIKE '_dlt%'",
-        )
-    ]
+    _, found = run(
+        "SELECT table_name FROM information_schema.tables "
+        f"WHERE table_schema = '{dataset}' AND table_name NOT LIKE '_dlt%'"
+    )
     place: dict[str, Any] = {}
     result: dict[str, Any] = {}
-    for table in sorted(tables, key=lambda name: name.count("__")):
-        described = query(db, f'DESCRIBE {dataset}."{table}"')
-        names = [row[0] for row in described]
+    for table in sorted((row[0] for row in found), key=lambda name: name.count("__")):
+        _, described = run(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            f"WHERE table_schema = '{dataset}' AND table_name = '{table}'"
+        )
+        names, rows = run(f'SELECT * FROM "{dataset}"."{table}"')
         data = sorted(n for n in names if not n.startswith("_dlt_"))
-        rows = query(db, f'SELECT * FROM {dataset}."{table}"')
         canonical = []
         for row in rows:
             values = dict(zip(names, row, strict=True))
@@ -126,32 +152,50 @@ def _canonical(db: Path, dataset: str) -> dict[str, Any]:
                 where = ("id", values["id"])
             place[values["_dlt_id"]] = where
             canonical.append((repr(where), repr([_zero(values[n]) for n in data])))
-        result[table] = (sorted((row[0], row[1]) for row in described), sorted(canonical))
+        result[table] = (sorted(described), sorted(canonical))
     return result
 
 
 def _load(
-    folder: Path, arrow: str, runs: list[list[list[dict[str, Any]]]], mp: pytest.MonkeyPatch
+    folder: Path,
+    arrow: str,
+    runs: list[list[list[dict[str, Any]]]],
+    mp: pytest.MonkeyPatch,
+    postgres_url: str | None = None,
 ) -> Any:
+    """Both syncs of ``runs`` into DuckDB, or into a dataset of its own on PostgreSQL (dropped
+    afterwards), and what landed."""
     mp.setenv("RESTSYNC_ARROW", arrow)
     state: dict[str, Any] = {}
     transport = httpx.ASGITransport(app=_app(state))
     config = items_config("gen")
     config["resources"][0]["columns"] = {"payload": {"data_type": "json"}}
     db = folder / f"arrow{arrow}.duckdb"
+    dataset = "gen" if postgres_url is None else f"gen_{uuid.uuid4().hex[:10]}"
+    if postgres_url is not None:
+        mp.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
     try:
         for served in runs:
             state["pages"] = served
             sync(
                 config,
+                destination="duckdb" if postgres_url is None else "postgres",
+                dataset=dataset,
                 duckdb_file=db,
                 transport=transport,
                 pipeline_name=f"gen{arrow}",
                 pipelines_dir=folder / f"pipelines{arrow}",
             )
+        if postgres_url is None:
+            return _canonical(_duckdb(db), dataset)
+        return _canonical(_postgres(postgres_url), dataset)
     except RestSyncError as exc:
         return ("failed", type(exc).__name__)
-    return _canonical(db, "gen")
+    finally:
+        if postgres_url is not None:
+            with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
+                for schema in (dataset, f"{dataset}_staging"):
+                    cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 # more examples for a longer search: HYPOTHESIS_EXAMPLES=500 pytest tests/normalise
@@ -176,10 +220,25 @@ def test_pages_without_lists_land_what_the_dict_path_lands(
     _assert_equivalent(generated)
 
 
-def _assert_equivalent(generated: list[list[dict[str, Any]]]) -> None:
+@pytest.mark.postgres
+@settings(
+    BOUNDED,
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "6")),
+    suppress_health_check=[*BOUNDED.suppress_health_check, HealthCheck.function_scoped_fixture],
+)
+@given(generated=pages)
+def test_fast_path_lands_what_the_dict_path_lands_on_postgres(
+    generated: list[list[dict[str, Any]]], postgres_url: str
+) -> None:
+    _assert_equivalent(generated, postgres_url)
+
+
+def _assert_equivalent(
+    generated: list[list[dict[str, Any]]], postgres_url: str | None = None
+) -> None:
     first = _with_ids(generated)
     runs = [first, _changed(first)]
     with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as mp:
-        dicts = _load(Path(folder), "0", runs, mp)
-        arrow = _load(Path(folder), "1", runs, mp)
+        dicts = _load(Path(folder), "0", runs, mp, postgres_url)
+        arrow = _load(Path(folder), "1", runs, mp, postgres_url)
     assert arrow == dicts

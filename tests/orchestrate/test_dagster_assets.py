@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
 from restsync import ConfigError, load_config
 from restsync.dagster import restsync_assets
 from restsync.emulator import EmulatorOptions, serve
-from support import query
+from support import items_config, pages_app, query, serve_url
 
 
 def _family() -> dict[str, Any]:
@@ -95,6 +96,30 @@ def test_one_asset_per_resource_a_child_on_its_parent_with_costs_as_metadata(
     assert metadata[notes]["requests"] == expected["items"]
     assert metadata[items]["requests"] >= metadata[items]["pages"] >= 3
     assert metadata[items]["requests"] + metadata[notes]["requests"] <= requests
+
+
+@pytest.mark.postgres
+def test_rows_per_table_counts_the_csv_files_dlt_loads_into_postgres_as_they_are(
+    postgres_url: str, postgres_dataset: str
+) -> None:
+    """dlt's normaliser counts 0 rows for a file it imports as it is, and the fast path hands
+    PostgreSQL CSV files: the metadata still says what landed, nested tables included."""
+    records = [{"id": i, "name": f"n{i}", "tags": ["a", "b"][: i % 3]} for i in range(1, 251)]
+    with serve_url(pages_app(records)) as url:
+        assets = restsync_assets(
+            items_config("counted"), destination="postgres", dataset=postgres_dataset, base_url=url
+        )
+        result = materialize([assets], instance=DagsterInstance.ephemeral())
+    assert result.success
+    landed = {}
+    with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
+        for table in ("items", "items__tags"):
+            cursor.execute(f'SELECT count(*) FROM "{postgres_dataset}"."{table}"')
+            landed[table] = cursor.fetchone()[0]
+    assert landed == {"items": 250, "items__tags": sum(i % 3 for i in range(1, 251))}
+    (metadata,) = _metadata(result).values()
+    assert metadata["rows_per_table"] == landed
+    assert metadata["rows_loaded"] == 250
 
 
 def test_materialising_a_child_alone_fetches_its_parent_but_loads_only_the_child(

@@ -13,6 +13,7 @@ from typing import Any
 import dlt
 import httpx
 import psycopg2
+import pyarrow as pa
 import pytest
 
 from restsync import rest_api_source
@@ -81,6 +82,75 @@ def test_postgres_loads_csv_in_the_drop_in_path(
         assert cursor.fetchall() == [(250, 250)]
         cursor.execute(f"SELECT count(*) FROM {postgres_dataset}.items__tags")
         assert cursor.fetchall() == [(sum(i % 3 for i in range(1, 251)),)]
+
+
+GZIP = b"\x1f\x8b"
+
+
+def _files(jobs: Any) -> list[tuple[str, bytes]]:
+    """The table and content of every CSV job file of ``items`` and its nested tables (any
+    other format of theirs fails)."""
+    files = []
+    for job in jobs:
+        parsed = job.job_file_info
+        if parsed.table_name.startswith("items"):
+            assert parsed.file_format == "csv", f"{parsed.table_name}: {parsed.file_format}"
+            with open(job.file_path, "rb") as file:
+                files.append((parsed.table_name, file.read()))
+    return sorted(files)
+
+
+def test_the_fast_path_hands_postgres_csv_files_that_dlt_loads_as_written(
+    postgres_url: str, postgres_dataset: str
+) -> None:
+    """dlt's normalize step would rewrite parquet files as CSV gzipped at level 9 (most of
+    its time); the fast path writes the CSV files (root and nested tables, uncompressed)
+    and dlt's normalize step and load take them as they are."""
+    pipeline = dlt.pipeline("csv_pg", destination="postgres", dataset_name=postgres_dataset)
+    extracted = pipeline.extract(_source("csv_pg"))
+    (load_id,) = extracted.loads_ids
+    new_jobs = pipeline.get_load_package_info(load_id).jobs["new_jobs"]
+    written = _files(new_jobs)
+    assert {table for table, _ in written} == {"items", "items__tags"}
+    assert all(not content.startswith(GZIP) for _, content in written)
+    # dlt counts the rows of the files its extract imports
+    metrics = extracted.metrics[load_id][0]["table_metrics"]
+    assert metrics["items"].items_count == 250
+
+    pipeline.normalize()
+    info = pipeline.load()
+    (package,) = info.load_packages
+    assert _files(package.jobs["completed_jobs"]) == written
+    with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), count(DISTINCT name) FROM {postgres_dataset}.items")
+        assert cursor.fetchall() == [(250, 250)]
+        cursor.execute(f"SELECT count(*) FROM {postgres_dataset}.items__tags")
+        assert cursor.fetchall() == [(sum(i % 3 for i in range(1, 251)),)]
+
+
+def _without_name(item: Any) -> Any:
+    if isinstance(item, pa.Table):
+        return item.drop_columns(["name"])
+    return {key: value for key, value in item.items() if key != "name"}
+
+
+def test_a_map_added_to_the_resource_applies_to_what_postgres_loads(
+    postgres_url: str, postgres_dataset: str
+) -> None:
+    """dlt applies a map added to a resource to the Arrow table it is handed, never to a file
+    it imports: such a resource's table goes through dlt's Arrow extract."""
+    source = _source("mapped_pg")
+    source.resources["items"].add_map(_without_name)
+    pipeline = dlt.pipeline("mapped_pg", destination="postgres", dataset_name=postgres_dataset)
+    pipeline.run(source)
+    with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns "
+            f"WHERE table_schema = '{postgres_dataset}' AND table_name = 'items'"
+        )
+        assert "name" not in {row[0] for row in cursor.fetchall()}
+        cursor.execute(f"SELECT count(*), sum(owner__id) FROM {postgres_dataset}.items")
+        assert cursor.fetchall() == [(250, sum(i % 5 for i in range(1, 251)))]
 
 
 def _jobs(info: Any) -> set[str]:

@@ -6,7 +6,9 @@ of them; the op runs restsync's dlt source through ``DagsterDltResource.run``, w
 only the selected resources (restsync still fetches the parents a selected child needs) and
 reports dlt's load metadata. restsync adds, per asset, what the API cost and what landed:
 ``requests`` (attempts, retries included), ``retries``, ``http_429``, ``pages``, ``records``
-and ``rows_per_table`` (the resource's table and its nested tables, from dlt's normaliser).
+and ``rows_per_table`` (the resource's table and its nested tables, from dlt's normaliser and
+restsync's count of the files dlt loads as they are, which dlt counts as 0 rows), and it
+sets dagster-dlt's ``rows_loaded`` from the same count (dagster-dlt's own leaves them out).
 
 Partitioned (see ``_partitions``), each partition is its own run (``BackfillPolicy.multi_run``)
 loading into its own dlt pipeline (``<pipeline>_<partition>``), so partitions can run at
@@ -31,6 +33,7 @@ from dagster import (
     AssetsDefinition,
     BackfillPolicy,
     MaterializeResult,
+    MetadataValue,
     PartitionsDefinition,
 )
 from dagster_dlt import DagsterDltResource, dlt_assets
@@ -41,7 +44,7 @@ from restsync._dlt import Destination
 from restsync._exceptions import ConfigError
 from restsync.config import load_config
 from restsync.engine import ProgressEvent
-from restsync.source import DEFAULT_DUCKDB_FILE, resolve_destination, rest_api_source
+from restsync.source import DEFAULT_DUCKDB_FILE, loaded_rows, resolve_destination, rest_api_source
 
 from ._partitions import (
     Partition,
@@ -110,9 +113,7 @@ def _drop_staging(pipeline: dlt.Pipeline) -> None:
 
 
 def _rows_per_table(pipeline: dlt.Pipeline, table: str) -> dict[str, int]:
-    trace = pipeline.last_trace
-    info = trace.last_normalize_info if trace is not None else None
-    counts = info.row_counts if info is not None else {}
+    counts = loaded_rows(pipeline)
     return {
         name: int(rows)
         for name, rows in sorted(counts.items())
@@ -182,13 +183,14 @@ def restsync_assets(
             assert result.asset_key is not None
             resource = resources[result.asset_key]
             table = source.schema.naming.normalize_table_identifier(tables[resource])
+            rows = _rows_per_table(pipeline, table)
+            metadata = {**(result.metadata or {}), **costs.metadata(resource)}
+            if rows.get(table):
+                # dagster-dlt's count, dlt's normaliser's, leaves out the files dlt imported
+                metadata["rows_loaded"] = MetadataValue.int(rows[table])
             yield MaterializeResult(
                 asset_key=result.asset_key,
-                metadata={
-                    **(result.metadata or {}),
-                    **costs.metadata(resource),
-                    "rows_per_table": _rows_per_table(pipeline, table),
-                },
+                metadata={**metadata, "rows_per_table": rows},
             )
         if partition is not None and destination != "duckdb":
             _drop_staging(pipeline)

@@ -66,10 +66,15 @@ class PageNormaliser:
             name for name, column in columns.items() if column.get("nullable") is False
         }
         self._not_null |= {naming.normalize_identifier(n) for n in ("_dlt_id", "_dlt_load_id")}
-        # nested tables bypass dlt's schema contract checks, so they are made only where the
-        # contract lets every table and column evolve
         contract = self._schema.resolve_contract_settings_for_table(self._table)
-        self._nested = all(mode == "evolve" for mode in contract.values())
+        self._evolves = all(mode == "evolve" for mode in contract.values())
+
+    @property
+    def evolves(self) -> bool:
+        """Whether the resource's schema contract lets every table and column evolve: rows
+        that bypass dlt's contract checks (nested tables, files dlt imports as they are) are
+        made only then."""
+        return self._evolves
 
     def page(self, records: Iterable[Any], load_id: str) -> list[PageTable]:
         """The tables of one page, the resource's own first, parents before their nested
@@ -81,7 +86,7 @@ class PageNormaliser:
         else:
             split = split_rows(self._schema, page, self._table, load_id).values()
             tables = [(rows.name, rows.parent, rows.columns) for rows in split]
-        if len(tables) > 1 and not self._nested:
+        if len(tables) > 1 and not self._evolves:
             raise Unfaithful(f"lists make nested tables {[t[0] for t in tables[1:]]}")
         made = []
         for name, parent, columns in tables:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ._destination import resolve_destination
+from ._imported import loaded_rows
 from ._run import DEFAULT_DUCKDB_FILE, PendingLoad, SyncResult, row_counts, sync
 from ._source import rest_api_source
 
@@ -11,6 +12,7 @@ __all__ = [
     "DEFAULT_DUCKDB_FILE",
     "PendingLoad",
     "SyncResult",
+    "loaded_rows",
     "resolve_destination",
     "rest_api_source",
     "row_counts",

@@ -7,21 +7,36 @@ columns, row ids); the resource's table is yielded to dlt, its nested tables are
 into the load package beside it (``_nested``). A chunk that cannot be made faithfully (a
 ``json`` column, a value that fits neither its column nor a variant) goes to dlt as dicts:
 slower, loaded the same.
+
+Where the destination loads CSV (PostgreSQL), dlt's normalize step would rewrite every parquet
+file as gzipped CSV; there the tables are written as CSV straight away, the resource's table
+handed to dlt as a file to import (``dlt.mark.with_file_import``, the Arrow table beside it
+for dlt to type the columns from, as it types them from a yielded table).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Final
 
 import dlt
 
-from restsync._dlt import DltResource
-from restsync.normalise import PageNormaliser, Unfaithful
+from restsync._dlt import (
+    DltResource,
+    PackageJobWriter,
+    Schema,
+    table_columns,
+    transforms_items,
+)
+from restsync.normalise import PageNormaliser, PageTable, Unfaithful
 
 from ._dedup import UniqueKeys
+from ._imported import count_imported
 from ._nested import NestedTables
+
+#: the bulk format dlt loads as it is only where restsync writes the files itself
+CSV: Final = "csv"
 
 
 def fast_path_disabled() -> bool:
@@ -42,12 +57,37 @@ def _extracting() -> tuple[Any, DltResource, str] | None:
     return schema, resource, load_id
 
 
+def _imported(root: PageTable, schema: Schema) -> Iterator[Any]:
+    """The resource's table of a chunk as CSV files for dlt's extract to import as they are,
+    each with its rows counted."""
+    writer = PackageJobWriter(root.name, schema, CSV, staged=True)
+    try:
+        writer.write(root.table, table_columns(schema, root.name, root.table))
+    except BaseException:
+        writer.close(failed=True)
+        raise
+    files = writer.close()
+    count_imported(root.name, files)
+    for path, rows in files:
+        try:
+            yield dlt.mark.with_file_import(path, CSV, rows, hints=root.table)
+        finally:
+            os.remove(path)  # dlt has linked it among the package's jobs (or failed)
+
+
 class ArrowPages:
     """The fast path of one resource: ``items`` turns chunks of pages into what dlt loads.
-    With a ``unique_column``, a record whose key arrived before in this iteration is dropped."""
+    With a ``unique_column``, a record whose key arrived before in this iteration is dropped.
+    ``bulk_format`` says the bulk file format settled for a resource in this extract."""
 
-    def __init__(self, *, unique_column: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        unique_column: str | None = None,
+        bulk_format: Callable[[DltResource], str | None] = lambda resource: None,
+    ) -> None:
         self._unique_column = unique_column
+        self._bulk_format = bulk_format
 
     @property
     def unique_column(self) -> str | None:
@@ -57,7 +97,9 @@ class ArrowPages:
         unique = None if self._unique_column is None else UniqueKeys(self._unique_column)
         normaliser: PageNormaliser | None = None
         nested: NestedTables | None = None
+        schema: Schema | None = None
         load_id = ""
+        as_csv = False
         failed = False
         try:
             for chunk in chunks:
@@ -73,7 +115,14 @@ class ArrowPages:
                         continue
                     schema, resource, load_id = context
                     normaliser = PageNormaliser(schema, resource.compute_table_schema())
-                    nested = NestedTables(schema)
+                    # a file dlt imports bypasses its schema contract's filters and the maps
+                    # and filters added to the resource: those see only the Arrow table
+                    as_csv = (
+                        self._bulk_format(resource) == CSV
+                        and normaliser.evolves
+                        and not transforms_items(resource)
+                    )
+                    nested = NestedTables(schema, CSV if as_csv else "parquet")
                 try:
                     root, *children = normaliser.page(records, load_id)
                 except Unfaithful:
@@ -81,7 +130,11 @@ class ArrowPages:
                     continue
                 # the root table first: dlt adds it to the schema, which its nested tables
                 # then name as their parent
-                yield root.table
+                if as_csv:
+                    assert schema is not None
+                    yield from _imported(root, schema)
+                else:
+                    yield root.table
                 assert nested is not None
                 for child in children:
                     nested.write(child)

@@ -7,8 +7,9 @@ its extract, from ``dlt.current``:
 * the file format dlt writes its rows in: a bulk format, not INSERT statements. dlt's default
   for DuckDB and PostgreSQL is ``insert_values``: every row becomes SQL text the database
   parses again, the slowest part of a load and, for many rows, the largest in memory. Arrow
-  tables are written as parquet anyway; rows that go the dict way get parquet where the
-  destination loads it, else CSV (PostgreSQL without its ADBC driver loads CSV by ``COPY``);
+  tables (the fast path) and rows that go the dict way get parquet where the destination
+  loads it, else CSV (PostgreSQL without its ADBC driver loads CSV by ``COPY``): the fast
+  path writes its CSV files itself (``bulk_format``), for dlt to load as they are;
 * appending instead of merging into a table that is missing or empty, for a merge resource
   whose keys restsync makes unique (``UniqueKeys``): merging into nothing keeps every row, and
   dlt would stage them first and copy them over, which on DuckDB takes as long again as the
@@ -73,6 +74,11 @@ class Settling:
         finally:
             if merged is not None:
                 resource.apply_hints(write_disposition=merged)
+
+    def bulk_format(self, resource: DltResource) -> str | None:
+        """The bulk format settled for ``resource``'s table in this extract; None where the
+        resource names its own, or there is no destination (or before its extract started)."""
+        return self._formats.get(_table_of(resource))
 
     def _use_bulk_format(self, pipeline: dlt.Pipeline, resource: DltResource) -> None:
         """Unless the resource has a file format of its own, or there is no destination."""

@@ -4,22 +4,26 @@ dlt's extract takes the rows of a resource's own table only; the rows of nested 
 made later by its normaliser, one record at a time. On the fast path restsync makes them in
 Arrow (``restsync.normalise``) and hands them to dlt here: each nested table is added to the
 schema dlt extracts into (linked to its parent, its columns as dlt's dict path would add
-them) and its rows are written as parquet job files into the package being extracted, for
-dlt's normalize and load steps to take like any other.
+them) and its rows are written as job files (parquet, or the destination's CSV) into the
+package being extracted, for dlt's normalize and load steps to take like any other.
 """
 
 from __future__ import annotations
 
-from restsync._dlt import PackageJobWriter, Schema, add_nested_table
+from restsync._dlt import PackageJobWriter, Schema, TLoaderFileFormat, add_nested_table
 from restsync.normalise import PageTable
+
+from ._imported import count_imported
 
 
 class NestedTables:
     """The nested tables of one resource's extract, written into ``schema`` (dlt's schema of
-    the source being extracted) and its load package. ``close`` ends the last files."""
+    the source being extracted) and its load package as ``file_format`` files. ``close`` ends
+    the last files."""
 
-    def __init__(self, schema: Schema) -> None:
+    def __init__(self, schema: Schema, file_format: TLoaderFileFormat = "parquet") -> None:
         self._schema = schema
+        self._file_format = file_format
         self._writers: dict[str, PackageJobWriter] = {}
 
     def write(self, page_table: PageTable) -> None:
@@ -33,12 +37,15 @@ class NestedTables:
             add_nested_table(self._schema, name, parent, new)
         writer = self._writers.get(name)
         if writer is None:
-            writer = self._writers[name] = PackageJobWriter(name)
-        writer.write(page_table.table, self._schema, name)
+            writer = PackageJobWriter(name, self._schema, self._file_format)
+            self._writers[name] = writer
+        writer.write(page_table.table)
 
     def close(self, *, failed: bool = False) -> None:
         """Ends every file; ``failed`` leaves their buffered rows out (the package is not
         loaded)."""
-        for writer in self._writers.values():
-            writer.close(failed=failed)
+        for name, writer in self._writers.items():
+            files = writer.close(failed=failed)
+            if self._file_format != "parquet" and not failed:
+                count_imported(name, files)  # dlt's normalize step counts parquet rows only
         self._writers.clear()

@@ -201,6 +201,7 @@ def rest_api_source(
     config, passed = _split_dlt_resources(config)
     validated = load_config(config, base_url=base_url)
 
+    settling = Settling()
     arrow_pages: dict[str, ArrowPages] = {}
     if not fast_path_disabled():
         tables = Counter(r.table for r in validated.resources)
@@ -214,9 +215,10 @@ def rest_api_source(
             if resource.nested_hints:
                 continue
             unique = dedup_column(resource, tables)
-            arrow_pages[resource.name] = ArrowPages(unique_column=unique)
+            arrow_pages[resource.name] = ArrowPages(
+                unique_column=unique, bulk_format=settling.bulk_format
+            )
     run = _SourceRun(validated, transport, on_event)
-    settling = Settling()
 
     def make(resource: ResourceConfig) -> DltResource:
         spec = resource.endpoint.incremental_spec()
