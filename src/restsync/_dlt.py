@@ -8,8 +8,9 @@ breaks one module, and so that a reader sees at a glance what restsync relies on
 
 from __future__ import annotations
 
+import copy
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache, partial
 from pathlib import Path
 from types import SimpleNamespace
@@ -39,7 +40,12 @@ from dlt.common.schema.typing import (
     TTableSchemaColumns,
     TTypeDetections,
 )
-from dlt.common.schema.utils import autodetect_sc_type, is_complete_column, new_table
+from dlt.common.schema.utils import (
+    autodetect_sc_type,
+    is_complete_column,
+    new_table,
+    normalize_table_identifiers,
+)
 from dlt.common.storages import PackageStorage
 from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
 from dlt.common.storages.load_package import (
@@ -157,6 +163,26 @@ def new_column(schema: Schema, name: str, data_type: TDataType, *, variant: bool
     )
     assert column is not None  # a data type is given
     return column
+
+
+def add_resource_table(
+    schema: Schema, table: TTableSchema, columns: Mapping[str, TColumnSchema]
+) -> None:
+    """Adds a resource's table to ``schema`` as dlt's dict path adds it when it extracts and
+    normalises a page of the resource: ``table`` (the resource's hints, its declared columns)
+    first, then those of the page's ``columns`` that are not yet complete in it, in the page's
+    order, with their properties (``_dlt_id``'s ``unique`` and ``row_key``). dlt's Arrow
+    extract would put an Arrow table's columns before the declared ones."""
+    schema.update_table(normalize_table_identifiers(copy.deepcopy(table), schema.naming))
+    name = schema.naming.normalize_tables_path(str(table["name"]))
+    known = schema.tables[name]["columns"]
+    new = {
+        column: column_schema
+        for column, column_schema in columns.items()
+        if not is_complete_column(known.get(column, {}))
+    }
+    if new:
+        schema.update_table({"name": name, "columns": new})
 
 
 def add_nested_table(
@@ -322,6 +348,7 @@ __all__ = [
     "UnknownDestinationModule",
     "YieldMapItem",
     "add_nested_table",
+    "add_resource_table",
     "autodetect_sc_type",
     "coerce_value",
     "dlt_json",

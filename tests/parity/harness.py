@@ -7,21 +7,23 @@ Imported as ``parity.harness`` (``tests`` is on ``pythonpath``). Typical use, wi
     with serve_url(my_starlette_app) as url:
         parity = Parity(tmp_path)
         parity.run(config_for(url))          # both tools, each into its own DuckDB file
-        tables = parity.assert_same()        # names, columns and types, rows: identical
+        tables = parity.assert_same()        # names, column layouts, rows: identical
 
 ``Parity.run`` may be called again (after the API's data changed, for incremental loading):
 each tool keeps its own pipeline, so dlt's state carries over exactly as in real use. Each run
 gets a deep copy of the config, so neither tool sees what the other did to it.
 
 What "identical" means: the same tables (dlt's own ``_dlt_*`` tables aside), the same columns
-with the same types, and the same multiset of rows. dlt's random row ids (``_dlt_id``,
-``_dlt_parent_id``, ``_dlt_root_id``) and load ids differ between any two loads, so their
-values are not compared; ``_dlt_list_idx`` and every data column are.
+with the same types, in the same order (what ``SELECT *`` shows) with the same nullability and
+dlt schema hints (``column_layouts``), and the same multiset of rows. dlt's random row ids
+(``_dlt_id``, ``_dlt_parent_id``, ``_dlt_root_id``) and load ids differ between any two loads,
+so their values are not compared; ``_dlt_list_idx`` and every data column are.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +85,49 @@ def read_tables(db_file: Path, dataset: str = DATASET) -> dict[str, Table]:
     return tables
 
 
+#: the dlt schema properties of a column compared besides its place, type and nullability
+COLUMN_HINTS = ("unique", "row_key", "parent_key", "root_key", "primary_key", "merge_key")
+
+#: one column as it stands: name, DuckDB type, nullable, then ``COLUMN_HINTS``' values
+Column = tuple[Any, ...]
+
+
+#: a dataset's columns, ``(table, column, type, nullable)`` in table and ordinal order
+LAYOUT_QUERY = (
+    "SELECT table_name, column_name, data_type, is_nullable = 'YES' "
+    "FROM information_schema.columns WHERE table_schema = '{dataset}' "
+    "ORDER BY table_name, ordinal_position"
+)
+#: the newest dlt schema stored with a dataset's data
+STORED_SCHEMA_QUERY = (
+    'SELECT schema FROM "{dataset}"."_dlt_version" ORDER BY inserted_at DESC LIMIT 1'
+)
+
+
+def layouts_of(rows: list[tuple[Any, ...]], stored_schema: str) -> dict[str, list[Column]]:
+    """Every data table's columns from ``LAYOUT_QUERY``'s ``rows``, each with the
+    ``COLUMN_HINTS`` of the ``stored_schema`` (``STORED_SCHEMA_QUERY``'s JSON)."""
+    schema_tables = json.loads(stored_schema)["tables"]
+    layouts: dict[str, list[Column]] = {}
+    for table, name, data_type, nullable in rows:
+        if table.startswith("_dlt_"):
+            continue
+        hints = schema_tables[table]["columns"][name]
+        layout = layouts.setdefault(table, [])
+        layout.append((name, data_type, nullable, *(hints.get(h, False) for h in COLUMN_HINTS)))
+    return layouts
+
+
+def column_layouts(db_file: Path, dataset: str = DATASET) -> dict[str, list[Column]]:
+    """Every data table's columns in a DuckDB file in the order ``SELECT *`` gives them, each
+    with its type, nullability and the ``COLUMN_HINTS`` of the dlt schema stored with it."""
+    with duckdb.connect(str(db_file), read_only=True) as connection:
+        stored = connection.execute(STORED_SCHEMA_QUERY.format(dataset=dataset)).fetchone()
+        assert stored is not None
+        rows = connection.execute(LAYOUT_QUERY.format(dataset=dataset)).fetchall()
+    return layouts_of(rows, stored[0])
+
+
 class Parity:
     """Two pipelines, one per tool, each into its own DuckDB file under ``folder``."""
 
@@ -124,6 +169,9 @@ class Parity:
             other = actual[name]
             assert other.columns == table.columns, f"table {name}: columns differ"
             assert other.rows == table.rows, f"table {name}: rows differ"
+        layouts = {tool: column_layouts(path, self.dataset) for tool, path in self.files.items()}
+        for name, layout in layouts["dlt"].items():
+            assert layouts["restsync"][name] == layout, f"table {name}: column layouts differ"
         return expected
 
 

@@ -23,6 +23,9 @@ from ._columnar import ColumnarPages
 from ._columns import ColumnTypes, Unfaithful
 from ._rows import split_rows
 
+#: the columns restsync adds to every row of a resource's own table, as dlt's normaliser does
+BOOKKEEPING = ("_dlt_id", "_dlt_load_id")
+
 
 @dataclass(frozen=True)
 class PageTable:
@@ -65,7 +68,8 @@ class PageNormaliser:
         self._not_null = {
             name for name, column in columns.items() if column.get("nullable") is False
         }
-        self._not_null |= {naming.normalize_identifier(n) for n in ("_dlt_id", "_dlt_load_id")}
+        self._bookkeeping = frozenset(naming.normalize_identifier(n) for n in BOOKKEEPING)
+        self._not_null |= self._bookkeeping
         contract = self._schema.resolve_contract_settings_for_table(self._table)
         self._evolves = all(mode == "evolve" for mode in contract.values())
 
@@ -75,6 +79,17 @@ class PageNormaliser:
         that bypass dlt's contract checks (nested tables, files dlt imports as they are) are
         made only then."""
         return self._evolves
+
+    def root_columns(
+        self, root: PageTable, *, bookkeeping_only: bool = False
+    ) -> dict[str, TColumnSchema]:
+        """dlt's schema of each column of ``root``, the resource's own table of a page (or of
+        its ``BOOKKEEPING`` columns only), as its dict path adds the column (``_dlt_id``'s
+        ``unique`` and ``row_key`` included)."""
+        names = root.table.column_names
+        if bookkeeping_only:
+            names = [name for name in names if name in self._bookkeeping]
+        return self._types[self._table].column_schemas(names)
 
     def page(self, records: Iterable[Any], load_id: str) -> list[PageTable]:
         """The tables of one page, the resource's own first, parents before their nested

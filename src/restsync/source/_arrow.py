@@ -26,6 +26,7 @@ from restsync._dlt import (
     DltResource,
     PackageJobWriter,
     Schema,
+    add_resource_table,
     table_columns,
     transforms_items,
 )
@@ -75,6 +76,25 @@ def _imported(root: PageTable, schema: Schema) -> Iterator[Any]:
             os.remove(path)  # dlt has linked it among the package's jobs (or failed)
 
 
+def _lay_out(
+    schema: Schema,
+    resource: DltResource,
+    normaliser: PageNormaliser,
+    root: PageTable,
+    *,
+    as_made: bool,
+) -> None:
+    """Lays out the resource's table before dlt sees the first Arrow table of it, as dlt's dict
+    path lays it out: the declared columns, then the page's, with dlt's properties of each
+    (dlt's Arrow extract would put the declared ones last). Where dlt lays it out from what a
+    map or filter hands it (``as_made`` false), it is told the bookkeeping columns' properties
+    (``_dlt_id`` links the nested tables' rows to the table's)."""
+    if as_made:
+        add_resource_table(schema, resource.compute_table_schema(), normaliser.root_columns(root))
+    else:
+        resource.apply_hints(columns=normaliser.root_columns(root, bookkeeping_only=True))
+
+
 class ArrowPages:
     """The fast path of one resource: ``items`` turns chunks of pages into what dlt loads.
     With a ``unique_column``, a record whose key arrived before in this iteration is dropped.
@@ -99,7 +119,8 @@ class ArrowPages:
         nested: NestedTables | None = None
         schema: Schema | None = None
         load_id = ""
-        as_csv = False
+        placed = False
+        as_made = as_csv = False
         failed = False
         try:
             for chunk in chunks:
@@ -115,19 +136,21 @@ class ArrowPages:
                         continue
                     schema, resource, load_id = context
                     normaliser = PageNormaliser(schema, resource.compute_table_schema())
-                    # a file dlt imports bypasses its schema contract's filters and the maps
-                    # and filters added to the resource: those see only the Arrow table
-                    as_csv = (
-                        self._bulk_format(resource) == CSV
-                        and normaliser.evolves
-                        and not transforms_items(resource)
-                    )
+                    # the table as made here, unless a map or filter added to the resource
+                    # changes it or a contract may refuse it: those see only the Arrow table
+                    # (a file dlt imports bypasses them), and dlt lays the table out from it
+                    as_made = normaliser.evolves and not transforms_items(resource)
+                    as_csv = self._bulk_format(resource) == CSV and as_made
                     nested = NestedTables(schema, CSV if as_csv else "parquet")
                 try:
                     root, *children = normaliser.page(records, load_id)
                 except Unfaithful:
                     yield records
                     continue
+                if not placed:
+                    assert schema is not None
+                    _lay_out(schema, resource, normaliser, root, as_made=as_made)
+                    placed = True
                 # the root table first: dlt adds it to the schema, which its nested tables
                 # then name as their parent
                 if as_csv:

@@ -115,13 +115,6 @@ class _SourceRun:
                     _memory.release_unused()
 
 
-#: dlt's own hints for its bookkeeping columns of a resource's table (its normaliser's
-#: ``extend_schema``)
-ROW_ID_HINTS: dict[str, dict[str, Any]] = {
-    "_dlt_id": {"data_type": "text", "nullable": False, "unique": True, "row_key": True},
-    "_dlt_load_id": {"data_type": "text", "nullable": False},
-}
-
 #: resource keys dlt reads as hints and restsync hands on as they are
 PASSED_HINTS = ("schema_contract", "table_format", "file_format", "references")
 
@@ -145,12 +138,11 @@ def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str,
         hints["primary_key"] = keys(resource.primary_key)
     if resource.merge_key is not None:
         hints["merge_key"] = keys(resource.merge_key)
-    columns = {
+    # the declared columns only, as dlt hints them: a column hinted here is placed before the
+    # data's; the Arrow path adds the bookkeeping columns with their properties itself
+    hints["columns"] = {
         name: hint.model_dump(exclude_none=True) for name, hint in (resource.columns or {}).items()
     }
-    # the hints dlt's normaliser gives its row id; Arrow tables carry none, and without them
-    # dlt would not know which column links nested tables' rows to the table's when merging
-    hints["columns"] = {**ROW_ID_HINTS, **columns}
     if resource.max_table_nesting is not None:
         hints["max_table_nesting"] = resource.max_table_nesting
     for key in PASSED_HINTS:
