@@ -108,8 +108,8 @@ async def test_latency_overlaps_concurrent_requests() -> None:
         responses = await asyncio.gather(*(http.get("/api/v1/other") for _ in range(10)))
         elapsed = time.perf_counter() - started
     assert all(r.status_code == 200 for r in responses)
-    assert 0.2 <= elapsed < 1.5
-    assert emulator.stats.max_in_flight == 10
+    assert elapsed >= 0.2  # the latency was applied
+    assert emulator.stats.max_in_flight == 10  # all ten at once: the latencies overlapped
     assert emulator.stats.in_flight == 0
 
 
