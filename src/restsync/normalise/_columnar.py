@@ -25,7 +25,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -146,7 +146,8 @@ class ColumnarPages:
             key = group[-1]
             if len(group) == 1:
                 if whole:
-                    values = list(map(dict.get, rows, repeat(key)))  # type: ignore[arg-type]
+                    objects_only = cast("Sequence[dict[str, Any]]", rows)
+                    values = list(map(dict.get, objects_only, repeat(key)))
                 else:
                     values = [None if row is None else row.get(key) for row in rows]
                 array = _one_kind_array(values)

@@ -32,6 +32,7 @@ from restsync._dlt import (
 )
 from restsync.normalise import PageNormaliser, PageTable, Unfaithful
 
+from ._background import Background
 from ._dedup import UniqueKeys
 from ._nested import NestedTables
 from ._table_files import CSV, TableFiles
@@ -142,11 +143,12 @@ class _Extract:
         # bypasses them), and dlt lays the table out from it
         self._as_made = normaliser.evolves and not transforms_items(resource)
         as_csv = bulk_format(resource) == CSV and self._as_made
-        self._nested = NestedTables(schema, CSV if as_csv else "parquet")
+        self._background = background = Background()
+        self._nested = NestedTables(schema, background, CSV if as_csv else "parquet")
         self._files = None
         if as_csv:
             limited = limits_items(resource)
-            self._files = TableFiles(schema, normaliser.table, file_per_chunk=limited)
+            self._files = TableFiles(schema, normaliser.table, background, file_per_chunk=limited)
         self._placed = False
 
     def chunk(self, records: list[Any]) -> Iterator[Any]:
@@ -181,10 +183,19 @@ class _Extract:
 
     def finish(self) -> Iterator[Any]:
         """The files of the resource's table not yet handed to dlt."""
+        self._background.settle()
         if self._files is not None:
             yield from self._files.finish()
 
     def close(self, *, failed: bool) -> None:
-        if self._files is not None:
-            self._files.discard()
-        self._nested.close(failed=failed)
+        """Ends the writer thread, then every file (``failed``: without their buffered
+        rows)."""
+        try:
+            self._background.close(failed=failed)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            if self._files is not None:
+                self._files.discard()
+            self._nested.close(failed=failed)

@@ -7,8 +7,9 @@ columns worked out from the file's Arrow hints); a file per chunk of pages made 
 with the number of pages. Here the chunks of one extract go into the same file, as dlt's own
 writers and the nested tables' (``_nested``) write theirs: a file ends where dlt's rotation
 settings (``file_max_items``, ``file_max_bytes``) end it, where a chunk brings a column the
-file lacks, and with the extract. A chunk that lacks some of the file's columns gets nulls in
-them: the table holds nulls there for its rows either way.
+file lacks, and with the extract (the files that ended are handed to dlt then). A chunk that
+lacks some of the file's columns gets nulls in them: the table holds nulls there for its
+rows either way. The writing itself runs on the extract's writer thread (``_background``).
 
 Where a limit on the resource's items (``add_limit``: a number of items, or a time) may stop
 the extract at any item, every chunk is a file of its own, handed to dlt at once: dlt counts
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import partial
 from typing import Any, Final
 
 import dlt
@@ -27,6 +29,7 @@ import pyarrow as pa
 
 from restsync._dlt import PackageJobWriter, Schema, TTableSchemaColumns, table_columns
 
+from ._background import Background, columns_now
 from ._imported import count_imported
 
 #: the bulk format dlt loads as it is only where restsync writes the files itself
@@ -38,9 +41,12 @@ class TableFiles:
     package. ``write`` and ``finish`` yield dlt's import of every file that ended; ``discard``
     drops what a failed extract wrote."""
 
-    def __init__(self, schema: Schema, table: str, *, file_per_chunk: bool = False) -> None:
+    def __init__(
+        self, schema: Schema, table: str, background: Background, *, file_per_chunk: bool = False
+    ) -> None:
         self._schema = schema
         self._table = table
+        self._background = background
         self._file_per_chunk = file_per_chunk
         self._writer: PackageJobWriter | None = None
         self._fields: pa.Schema | None = None
@@ -55,11 +61,9 @@ class TableFiles:
         assert self._writer is not None
         assert self._fields is not None
         aligned = _aligned(table, self._fields)
-        self._writer.write(aligned, self._columns)
+        self._background.run(partial(self._writer.write, aligned, self._columns))
         if self._file_per_chunk:
             yield from self._end(hints=aligned)
-        else:
-            yield from self._imports(self._writer.take_ended())
 
     def finish(self) -> Iterator[Any]:
         """Ends the last file; yields the import of each file not yet handed on."""
@@ -67,7 +71,7 @@ class TableFiles:
 
     def discard(self) -> None:
         """Ends the writer without its buffered rows (the package is not loaded; dlt deletes
-        the files with it)."""
+        the files with it). Only once the writer thread is done with it."""
         if self._writer is not None:
             self._writer.close(failed=True)
             self._writer = None
@@ -79,7 +83,9 @@ class TableFiles:
         known = {field.name for field in before}
         fields = [f if chunk.get_field_index(f.name) < 0 else chunk.field(f.name) for f in before]
         self._fields = pa.schema(fields + [field for field in chunk if field.name not in known])
-        self._columns = table_columns(self._schema, self._table, self._fields.empty_table())
+        self._columns = columns_now(
+            table_columns(self._schema, self._table, self._fields.empty_table())
+        )
         self._writer = PackageJobWriter(self._table, self._schema, CSV, staged=True)
 
     def _end(self, *, hints: pa.Table | None = None) -> Iterator[Any]:
@@ -88,6 +94,7 @@ class TableFiles:
         writer, self._writer = self._writer, None
         if writer is None:
             return
+        self._background.settle()
         writer.close()
         yield from self._imports(writer.take_ended(), hints)
 
