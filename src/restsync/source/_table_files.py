@@ -3,8 +3,8 @@ and any destination that loads CSV), written by one writer for the whole extract
 
 dlt loads every file as a job of its own (on PostgreSQL a connection, a ``COPY`` and a
 commit each), and its extract spends a fixed time on every file it imports (the table's
-columns worked out from the file's Arrow hints); a file per chunk of pages made both grow
-with the number of pages. Here the chunks of one extract go into the same file, as dlt's own
+columns worked out from the file's Arrow hints); a file per chunk of pages would make both
+grow with the number of pages. Here the chunks of one extract go into the same file, as dlt's own
 writers and the nested tables' (``_nested``) write theirs: a file ends where dlt's rotation
 settings (``file_max_items``, ``file_max_bytes``) end it, where a chunk brings a column the
 file lacks, and with the extract (the files that ended are handed to dlt then). A chunk that
