@@ -30,6 +30,8 @@ TUNED = (
     SETTINGS
     + ARENAS
     + """
+import weakref
+
 import restsync
 from restsync import _memory
 
@@ -47,6 +49,18 @@ with _memory.paused():
 report["left_disabled"] = not gc.isenabled()
 gc.enable()
 report["arenas"] = arenas()
+
+
+class Cycle:
+    pass
+
+
+cycle = Cycle()
+cycle.self = cycle
+alive = weakref.ref(cycle)
+del cycle
+_memory.release_unused()  # after an extraction: what the paused collector left is collected
+report["cycle_collected"] = alive() is None
 print(json.dumps(report))
 """
 )
@@ -76,5 +90,6 @@ def test_tune_process_tunes_this_process(
     assert report["inner_done"] is False
     assert report["after"] is True
     assert report["left_disabled"] is True
+    assert report["cycle_collected"] is True
     if glibc():
         assert report["arenas"] <= 2

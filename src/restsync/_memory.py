@@ -98,8 +98,14 @@ def _glibc() -> Any:
 def release_unused() -> None:
     """Hand memory that was freed but kept by the allocators back to the system. After an
     extraction the C heap and Arrow's pool keep tens of MB of pages they no longer use, and a
-    load that follows would stack its own memory on top of them. This changes no setting: the
-    allocators keep working as the host configured them."""
+    load that follows would stack its own memory on top of them. In a tuned process the
+    garbage left in cycles is collected first. This changes no setting: the allocators and the
+    collector keep working as the host configured them."""
+    if _tuned:
+        # the collector, frozen and paused while pages are parsed, left cycles behind that
+        # hold Arrow buffers and parsed pages: ~35 MB on 1,000,000 records, handed back here
+        # before the load stacks DuckDB's memory on top
+        gc.collect()
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)

@@ -264,8 +264,8 @@ CREDENTIALS_IN_URLS = [
         "run",
         {"base_url": "https://api.example.com/"},
         ["--base-url", f"https://user:{PASSWORD}@api.example.com:badport/"],
-        "error: client.base_url: base_url's port must be a number from 0 to 65535, got "
-        "'https://api.example.com:badport/'",
+        "error: client.base_url: base_url 'https://api.example.com:badport/' cannot be "
+        "requested: its port 'badport' is not a number from 0 to 65535",
     ),
     (
         "run",

@@ -331,6 +331,12 @@ INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "base_url must start with http:// or https://, got 'api.example.com'",
     ),
     (
+        "base-url-no-host",
+        config(client={"base_url": "https:///v1/"}),
+        "client.base_url",
+        "base_url 'https:///v1/' cannot be requested: it names no host",
+    ),
+    (
         "client-missing",
         {"resources": ["a"]},
         "client",

@@ -382,13 +382,10 @@ class ClientConfig(Model):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, got {value!r}")
-        try:
-            port = urlsplit(value).port
-        except ValueError:
-            port = -1
-        if port == -1:
-            # httpx would refuse the URL only as the first request is built
-            raise ValueError(f"base_url's port must be a number from 0 to 65535, got {value!r}")
+        # what would make the first request fail (httpx refuses such a URL only as it is built)
+        problem = url_problem(value)
+        if problem is not None:
+            raise ValueError(f"base_url {value!r} cannot be requested: {problem}")
         return value
 
     @field_validator("auth_origins")
