@@ -242,6 +242,7 @@ class PackageJobWriter:
         self._writer: BufferedDataWriter[Any] = BufferedDataWriter(
             spec, template, disable_compression=True
         )
+        self._taken = 0
 
     def write(self, table: pa.Table, columns: TTableSchemaColumns | None = None) -> None:
         """Writes ``table`` with its columns ordered, completed and typed as ``columns`` say
@@ -255,6 +256,13 @@ class PackageJobWriter:
         """Ends the last file; returns the path and row count of every file written."""
         self._writer.close(skip_flush=failed)
         return [(m.file_path, m.items_count) for m in self._writer.closed_files]
+
+    def take_ended(self) -> list[tuple[str, int]]:
+        """The path and row count of every file that ended (dlt's rotation settings end a
+        file: ``file_max_items``, ``file_max_bytes``) since the last call."""
+        ended = self._writer.closed_files[self._taken :]
+        self._taken += len(ended)
+        return [(m.file_path, m.items_count) for m in ended]
 
 
 #: the folder of a load package holding what ``PackageJobWriter(staged=True)`` writes (dlt
@@ -280,6 +288,12 @@ def transforms_items(resource: DltResource) -> bool:
     (``add_limit``) works on what it yields: a map or filter added to it (``add_map``,
     ``add_filter``...), a validator."""
     return any(not isinstance(step, LimitItem) for step in resource._pipe.steps[1:])
+
+
+def limits_items(resource: DltResource) -> bool:
+    """Whether a limit on the resource's items (``add_limit``: a number of items, or a
+    time) may stop its extract at any item it yields."""
+    return any(isinstance(step, LimitItem) for step in resource._pipe.steps[1:])
 
 
 def raising_table(exc: BaseException) -> str | None:
@@ -352,6 +366,7 @@ __all__ = [
     "dlt_json",
     "is_complete_column",
     "is_iso_timestamp",
+    "limits_items",
     "load_package_state",
     "max_table_nesting",
     "new_column",

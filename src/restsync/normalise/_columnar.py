@@ -28,7 +28,8 @@ import base64
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import repeat
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -131,6 +132,9 @@ class ColumnarPages:
         for row in rows:
             if row:
                 keys.update(row)
+        # a row is an object or None (an absent object): without None, each field's values
+        # are read in one call
+        whole = rows.count(None) == 0
         by_name: dict[str, list[str]] = {}
         for key in keys:
             if not isinstance(key, str) or not key or key.isspace():
@@ -146,7 +150,15 @@ class ColumnarPages:
                 raise NotColumnar
             key = group[-1]
             if len(group) == 1:
-                values = [None if row is None else row.get(key) for row in rows]
+                if whole:
+                    objects_only = cast("Sequence[dict[str, Any]]", rows)
+                    values = list(map(dict.get, objects_only, repeat(key)))
+                else:
+                    values = [None if row is None else row.get(key) for row in rows]
+                array = _one_kind_array(values)
+                if array is not None:
+                    out[name] = array
+                    continue
                 kinds = set(map(type, values))
             else:
                 # keys that land on one column: dlt writes each value of a record in turn, so
@@ -155,7 +167,8 @@ class ColumnarPages:
                 kinds = {type(row[k]) for row in rows if row for k in group if k in row}
                 if not kinds <= _SCALARS | {_NONE}:
                     raise NotColumnar
-                values = [_last(row, frozenset(group)) for row in rows]
+                colliding = frozenset(group)
+                values = [_last(row, colliding) for row in rows]
             kinds.discard(_NONE)
             if kinds & {dict, list}:
                 if rules.is_kept_whole(table.name, name, level):
@@ -225,12 +238,34 @@ class ColumnarPages:
 def _last(row: dict[str, Any] | None, group: frozenset[str]) -> Any:
     """The value of the key of ``group`` that comes last in ``row`` (dlt writes each key of a
     record in turn, so the last one that lands on a column stays)."""
-    value = None
     if row:
-        for key in row:
+        for key in reversed(row):
             if key in group:
-                value = row[key]
-    return value
+                return row[key]
+    return None
+
+
+#: the Arrow types that Arrow infers only from values of one Python type (it makes a double
+#: of ints and floats, and of bools and floats, which dlt types apart)
+_ONE_KIND = (pa.string(), pa.int64(), pa.bool_())
+
+
+def _one_kind_array(values: list[Any]) -> pa.Array | None:
+    """The values as an Arrow array, when they are strings, integers or booleans, one of
+    these alone (or None): what ``_as_array`` makes of them, without looking at every value's
+    type first. None for any other values."""
+    for value in values:
+        if value is not None:
+            if type(value) not in (str, int, bool):
+                return None
+            break
+    else:
+        return None
+    try:
+        array = pa.array(values)
+    except (pa.ArrowException, OverflowError):  # mixed types; integers beyond 64 bits
+        return None
+    return array if array.type in _ONE_KIND else None
 
 
 def _as_array(values: list[Any], kinds: set[type]) -> pa.Array | list[Any]:
