@@ -103,8 +103,7 @@ def root_row_id_type(schema: Schema, table: str) -> str:
 class NormaliserRules:
     """dlt's relational normaliser's rules for one schema, each a call into dlt (cached as
     dlt caches them): how a key becomes a column or a nested table's name, where nesting
-    stops, a nested row's id, which values nested rows inherit, and the names of its
-    bookkeeping columns."""
+    stops, which values nested rows inherit, and the names of its bookkeeping columns."""
 
     def __init__(self, schema: Schema) -> None:
         helpers = _normaliser_helpers
@@ -122,7 +121,6 @@ class NormaliserRules:
         """Whether a dict or list in field ``field`` of ``table`` at nesting level ``level``
         (counted down) stays a value (json) instead of being flattened or nested."""
         self.is_nested: Callable[[str], bool] = partial(helpers.should_be_nested, schema)
-        self.nested_row_id: Callable[[str, str, int], str] = helpers.get_nested_row_hash
         config = RelationalNormalizer.get_normalizer_config(schema)
         self._propagation = config.get("propagation") or {}
         names = SimpleNamespace(
@@ -244,6 +242,7 @@ class PackageJobWriter:
         self._writer: BufferedDataWriter[Any] = BufferedDataWriter(
             spec, template, disable_compression=True
         )
+        self._taken = 0
 
     def write(self, table: pa.Table, columns: TTableSchemaColumns | None = None) -> None:
         """Writes ``table`` with its columns ordered, completed and typed as ``columns`` say
@@ -257,6 +256,13 @@ class PackageJobWriter:
         """Ends the last file; returns the path and row count of every file written."""
         self._writer.close(skip_flush=failed)
         return [(m.file_path, m.items_count) for m in self._writer.closed_files]
+
+    def take_ended(self) -> list[tuple[str, int]]:
+        """The path and row count of every file that ended (dlt's rotation settings end a
+        file: ``file_max_items``, ``file_max_bytes``) since the last call."""
+        ended = self._writer.closed_files[self._taken :]
+        self._taken += len(ended)
+        return [(m.file_path, m.items_count) for m in ended]
 
 
 #: the folder of a load package holding what ``PackageJobWriter(staged=True)`` writes (dlt
@@ -282,6 +288,12 @@ def transforms_items(resource: DltResource) -> bool:
     (``add_limit``) works on what it yields: a map or filter added to it (``add_map``,
     ``add_filter``...), a validator."""
     return any(not isinstance(step, LimitItem) for step in resource._pipe.steps[1:])
+
+
+def limits_items(resource: DltResource) -> bool:
+    """Whether a limit on the resource's items (``add_limit``: a number of items, or a
+    time) may stop its extract at any item it yields."""
+    return any(isinstance(step, LimitItem) for step in resource._pipe.steps[1:])
 
 
 def raising_table(exc: BaseException) -> str | None:
@@ -354,6 +366,7 @@ __all__ = [
     "dlt_json",
     "is_complete_column",
     "is_iso_timestamp",
+    "limits_items",
     "load_package_state",
     "max_table_nesting",
     "new_column",

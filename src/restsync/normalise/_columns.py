@@ -169,8 +169,12 @@ class ColumnTypes:
         typed: list[Any] = [None] * len(values)
         variants: dict[str, list[Any]] = {}
         naming = self._schema.naming
+        own = _OWN_TYPE.get(data_type)
         for index, value in enumerate(values):
             if value is None:
+                continue
+            if type(value) is own:  # dlt's coercion keeps a value of the column's own type
+                typed[index] = value
                 continue
             value_type = py_type_to_sc_type(type(value))
             try:

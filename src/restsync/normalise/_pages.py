@@ -74,6 +74,11 @@ class PageNormaliser:
         self._evolves = all(mode == "evolve" for mode in contract.values())
 
     @property
+    def table(self) -> str:
+        """The resource's table, as dlt names it."""
+        return self._table
+
+    @property
     def evolves(self) -> bool:
         """Whether the resource's schema contract lets every table and column evolve: rows
         that bypass dlt's contract checks (nested tables, files dlt imports as they are) are

@@ -10,34 +10,32 @@ slower, loaded the same.
 
 Where the destination loads CSV (PostgreSQL), dlt's normalize step would rewrite every parquet
 file as gzipped CSV; there the tables are written as CSV straight away, the resource's table
-handed to dlt as a file to import (``dlt.mark.with_file_import``, the Arrow table beside it
-for dlt to type the columns from, as it types them from a yielded table).
+handed to dlt as files to import (``_table_files``: ``dlt.mark.with_file_import``, with the
+Arrow columns for dlt to type the table's columns from, as it types them from a yielded
+table).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Final
+from typing import Any
 
 import dlt
 
 from restsync._dlt import (
     DltResource,
-    PackageJobWriter,
     Schema,
     add_resource_table,
-    table_columns,
+    limits_items,
     transforms_items,
 )
 from restsync.normalise import PageNormaliser, PageTable, Unfaithful
 
+from ._background import Background
 from ._dedup import UniqueKeys
-from ._imported import count_imported
 from ._nested import NestedTables
-
-#: the bulk format dlt loads as it is only where restsync writes the files itself
-CSV: Final = "csv"
+from ._table_files import CSV, TableFiles
 
 
 def fast_path_disabled() -> bool:
@@ -56,24 +54,6 @@ def _extracting() -> tuple[Any, DltResource, str] | None:
     except Exception:  # dlt raises its own "not available" errors, which differ by context
         return None
     return schema, resource, load_id
-
-
-def _imported(root: PageTable, schema: Schema) -> Iterator[Any]:
-    """The resource's table of a chunk as CSV files for dlt's extract to import as they are,
-    each with its rows counted."""
-    writer = PackageJobWriter(root.name, schema, CSV, staged=True)
-    try:
-        writer.write(root.table, table_columns(schema, root.name, root.table))
-    except BaseException:
-        writer.close(failed=True)
-        raise
-    files = writer.close()
-    count_imported(root.name, files)
-    for path, rows in files:
-        try:
-            yield dlt.mark.with_file_import(path, CSV, rows, hints=root.table)
-        finally:
-            os.remove(path)  # dlt has linked it among the package's jobs (or failed)
 
 
 def _lay_out(
@@ -115,12 +95,7 @@ class ArrowPages:
 
     def items(self, chunks: Iterable[list[Any]]) -> Iterator[Any]:
         unique = None if self._unique_column is None else UniqueKeys(self._unique_column)
-        normaliser: PageNormaliser | None = None
-        nested: NestedTables | None = None
-        schema: Schema | None = None
-        load_id = ""
-        placed = False
-        as_made = as_csv = False
+        extract: _Extract | None = None
         failed = False
         try:
             for chunk in chunks:
@@ -129,43 +104,98 @@ class ArrowPages:
                     records = unique.records(records)
                 if not records:
                     continue
-                if normaliser is None:
+                if extract is None:
                     context = _extracting()
                     if context is None:
                         yield records
                         continue
-                    schema, resource, load_id = context
-                    normaliser = PageNormaliser(schema, resource.compute_table_schema())
-                    # the table as made here, unless a map or filter added to the resource
-                    # changes it or a contract may refuse it: those see only the Arrow table
-                    # (a file dlt imports bypasses them), and dlt lays the table out from it
-                    as_made = normaliser.evolves and not transforms_items(resource)
-                    as_csv = self._bulk_format(resource) == CSV and as_made
-                    nested = NestedTables(schema, CSV if as_csv else "parquet")
-                try:
-                    root, *children = normaliser.page(records, load_id)
-                except Unfaithful:
-                    yield records
-                    continue
-                if not placed:
-                    assert schema is not None
-                    _lay_out(schema, resource, normaliser, root, as_made=as_made)
-                    placed = True
-                # the root table first: dlt adds it to the schema, which its nested tables
-                # then name as their parent
-                if as_csv:
-                    assert schema is not None
-                    yield from _imported(root, schema)
-                else:
-                    yield root.table
-                assert nested is not None
-                for child in children:
-                    nested.write(child)
+                    extract = _Extract(*context, self._bulk_format)
+                yield from extract.chunk(records)
+            if extract is not None:
+                yield from extract.finish()
         except GeneratorExit:
-            raise  # closed early (a limit on pages): what was yielded is loaded
+            raise  # closed early (a limit on items): what was yielded is loaded
         except BaseException:
             failed = True
             raise
         finally:
-            if nested is not None:
-                nested.close(failed=failed)
+            if extract is not None:
+                extract.close(failed=failed)
+
+
+class _Extract:
+    """One resource's fast path within one dlt extract: the normaliser, and the writers of
+    its tables' files."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        resource: DltResource,
+        load_id: str,
+        bulk_format: Callable[[DltResource], str | None],
+    ) -> None:
+        self._schema = schema
+        self._resource = resource
+        self._load_id = load_id
+        self._normaliser = normaliser = PageNormaliser(schema, resource.compute_table_schema())
+        # the table as made here, unless a map or filter added to the resource changes it or
+        # a contract may refuse it: those see only the Arrow table (a file dlt imports
+        # bypasses them), and dlt lays the table out from it
+        self._as_made = normaliser.evolves and not transforms_items(resource)
+        as_csv = bulk_format(resource) == CSV and self._as_made
+        self._background = background = Background()
+        self._nested = NestedTables(schema, background, CSV if as_csv else "parquet")
+        self._files = None
+        if as_csv:
+            limited = limits_items(resource)
+            self._files = TableFiles(schema, normaliser.table, background, file_per_chunk=limited)
+        self._placed = False
+
+    def chunk(self, records: list[Any]) -> Iterator[Any]:
+        """What dlt gets of a chunk's records: its table's rows, as an Arrow table or the
+        files they are in (when one ends), or the records as they are where they cannot be
+        made faithfully."""
+        try:
+            root, *children = self._normaliser.page(records, self._load_id)
+        except Unfaithful:
+            yield records
+            return
+        if not self._placed:
+            _lay_out(self._schema, self._resource, self._normaliser, root, as_made=self._as_made)
+            self._placed = True
+        if not self._as_made:
+            # the root table first: dlt lays it out in the schema, where its nested tables
+            # then name it as their parent
+            yield root.table
+            self._write_nested(children)
+            return
+        # the nested rows first: a limit on items closes the extract at the root's item, and
+        # dlt loads that item, with the nested rows of its records
+        self._write_nested(children)
+        if self._files is not None:
+            yield from self._files.write(root.table)
+        else:
+            yield root.table
+
+    def _write_nested(self, children: list[PageTable]) -> None:
+        for child in children:
+            self._nested.write(child)
+
+    def finish(self) -> Iterator[Any]:
+        """The files of the resource's table not yet handed to dlt."""
+        self._background.settle()
+        if self._files is not None:
+            yield from self._files.finish()
+
+    def close(self, *, failed: bool) -> None:
+        """Ends the writer thread, then every file (``failed``: without their buffered
+        rows)."""
+        try:
+            self._background.close(failed=failed)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            if self._files is not None:
+                self._files.discard()
+            self._nested.close(failed=failed)

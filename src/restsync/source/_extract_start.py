@@ -49,6 +49,7 @@ class Settling:
 
     def __init__(self) -> None:
         self._load_id: str | None = None
+        self._pipeline: Any = None
         self._capabilities: Any = None
         self._formats: dict[str, str | None] = {}
         self._empty: dict[str, bool] = {}
@@ -59,14 +60,17 @@ class Settling:
         append for this extract is turned back when the items end, for a source object that
         runs again."""
         try:
-            pipeline = dlt.current.pipeline()
             resource = dlt.current.resource()
             load_id = dlt.current.load_package_state()["load_id"]
+            if load_id != self._load_id:
+                # dlt resolves its configuration to find the active pipeline: once an extract
+                pipeline = dlt.current.pipeline()
+                self._load_id, self._pipeline = load_id, pipeline
+                self._capabilities, self._formats, self._empty = None, {}, {}
         except Exception:  # no active pipeline or extract: dlt's error differs by context
             yield from items
             return
-        if load_id != self._load_id:
-            self._load_id, self._capabilities, self._formats, self._empty = load_id, None, {}, {}
+        pipeline = self._pipeline
         self._use_bulk_format(pipeline, resource)
         merged = self._append_if_empty(pipeline, resource)
         try:

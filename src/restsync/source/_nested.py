@@ -5,14 +5,18 @@ made later by its normaliser, one record at a time. On the fast path restsync ma
 Arrow (``restsync.normalise``) and hands them to dlt here: each nested table is added to the
 schema dlt extracts into (linked to its parent, its columns as dlt's dict path would add
 them) and its rows are written as job files (parquet, or the destination's CSV) into the
-package being extracted, for dlt's normalize and load steps to take like any other.
+package being extracted, for dlt's normalize and load steps to take like any other, on the
+extract's writer thread (``_background``).
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 from restsync._dlt import PackageJobWriter, Schema, TLoaderFileFormat, add_nested_table
 from restsync.normalise import PageTable
 
+from ._background import Background, columns_now
 from ._imported import count_imported
 
 
@@ -21,8 +25,11 @@ class NestedTables:
     the source being extracted) and its load package as ``file_format`` files. ``close`` ends
     the last files."""
 
-    def __init__(self, schema: Schema, file_format: TLoaderFileFormat = "parquet") -> None:
+    def __init__(
+        self, schema: Schema, background: Background, file_format: TLoaderFileFormat = "parquet"
+    ) -> None:
         self._schema = schema
+        self._background = background
         self._file_format = file_format
         self._writers: dict[str, PackageJobWriter] = {}
 
@@ -39,11 +46,12 @@ class NestedTables:
         if writer is None:
             writer = PackageJobWriter(name, self._schema, self._file_format)
             self._writers[name] = writer
-        writer.write(page_table.table)
+        columns = columns_now(self._schema.get_table_columns(name))
+        self._background.run(partial(writer.write, page_table.table, columns))
 
     def close(self, *, failed: bool = False) -> None:
         """Ends every file; ``failed`` leaves their buffered rows out (the package is not
-        loaded)."""
+        loaded). Only once the writer thread is done with them."""
         for name, writer in self._writers.items():
             files = writer.close(failed=failed)
             if self._file_format != "parquet" and not failed:
