@@ -103,7 +103,8 @@ def root_row_id_type(schema: Schema, table: str) -> str:
 class NormaliserRules:
     """dlt's relational normaliser's rules for one schema, each a call into dlt (cached as
     dlt caches them): how a key becomes a column or a nested table's name, where nesting
-    stops, which values nested rows inherit, and the names of its bookkeeping columns."""
+    stops, a nested row's id, which values nested rows inherit, and the names of its
+    bookkeeping columns."""
 
     def __init__(self, schema: Schema) -> None:
         helpers = _normaliser_helpers
@@ -121,6 +122,7 @@ class NormaliserRules:
         """Whether a dict or list in field ``field`` of ``table`` at nesting level ``level``
         (counted down) stays a value (json) instead of being flattened or nested."""
         self.is_nested: Callable[[str], bool] = partial(helpers.should_be_nested, schema)
+        self.nested_row_id: Callable[[str, str, int], str] = helpers.get_nested_row_hash
         config = RelationalNormalizer.get_normalizer_config(schema)
         self._propagation = config.get("propagation") or {}
         names = SimpleNamespace(

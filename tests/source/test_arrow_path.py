@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dlt.common.normalizers.json.helpers import get_nested_row_hash
 from starlette.applications import Starlette
 
 from restsync import load_config, sync
@@ -180,6 +181,19 @@ def test_arrow_rows_carry_dlt_s_row_ids_and_load_id(tmp_path: Path) -> None:
     )
     loads = query(db, "SELECT load_id FROM plain._dlt_loads")
     assert ids == [(300, 14, 14, 1, loads[0][0])]  # dlt's own: 10 random bytes, base64
+
+
+def test_nested_rows_carry_dlt_s_row_ids(tmp_path: Path) -> None:
+    # dlt's rule: a nested row's id is its hash of the parent's id, the table and the position
+    db = tmp_path / "nested_ids.duckdb"
+    transport = httpx.ASGITransport(app=_unhinted_app(lists_from=1))
+    sync(_plain_config(), duckdb_file=db, transport=transport)
+    rows = query(db, "SELECT _dlt_id, _dlt_parent_id, _dlt_list_idx FROM plain.items__tags")
+    assert len(rows) == 600
+    assert all(
+        row_id == get_nested_row_hash(parent, "items__tags", index)
+        for row_id, parent, index in rows
+    )
 
 
 @pytest.mark.parametrize("data_type", ["decimal", "json"])
