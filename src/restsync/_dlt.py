@@ -244,7 +244,6 @@ class PackageJobWriter:
         self._writer: BufferedDataWriter[Any] = BufferedDataWriter(
             spec, template, disable_compression=True
         )
-        self._taken = 0
 
     def write(self, table: pa.Table, columns: TTableSchemaColumns | None = None) -> None:
         """Writes ``table`` with its columns ordered, completed and typed as ``columns`` say
@@ -258,13 +257,6 @@ class PackageJobWriter:
         """Ends the last file; returns the path and row count of every file written."""
         self._writer.close(skip_flush=failed)
         return [(m.file_path, m.items_count) for m in self._writer.closed_files]
-
-    def take_ended(self) -> list[tuple[str, int]]:
-        """The path and row count of every file that ended (dlt's rotation settings end a
-        file: ``file_max_items``, ``file_max_bytes``) since the last call."""
-        ended = self._writer.closed_files[self._taken :]
-        self._taken += len(ended)
-        return [(m.file_path, m.items_count) for m in ended]
 
 
 #: the folder of a load package holding what ``PackageJobWriter(staged=True)`` writes (dlt

@@ -95,8 +95,7 @@ class TableFiles:
         if writer is None:
             return
         self._background.settle()
-        writer.close()
-        yield from self._imports(writer.take_ended(), hints)
+        yield from self._imports(writer.close(), hints)
 
     def _imports(
         self, files: list[tuple[str, int]], hints: pa.Table | None = None
