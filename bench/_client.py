@@ -49,7 +49,9 @@ class RunSpec:
     ``sync_options`` go to ``restsync.sync`` as they are (e.g. ``duckdb_memory_limit``).
     ``destination`` is a DuckDB file in ``workdir`` or schema ``dataset`` of ``POSTGRES_URL``.
     For ``parse``: ``pages`` is the list of page URLs to fetch (untimed) and ``headers``,
-    ``selector`` say how to authenticate and where the records are."""
+    ``selector`` say how to authenticate and where the records are. ``phases`` (``dropin``
+    and ``dlt``): the pipeline's steps are called one by one (``extract``, ``normalize``,
+    ``load``, what ``pipeline.run`` calls) and each is timed."""
 
     tool: Tool
     workdir: str
@@ -64,6 +66,7 @@ class RunSpec:
     headers: Mapping[str, str] = field(default_factory=dict)
     selector: tuple[str, ...] = ()
     sync_options: Mapping[str, Any] = field(default_factory=dict)  # restsync.sync() keywords
+    phases: bool = False
 
 
 @dataclass
@@ -72,7 +75,8 @@ class RunResult:
     ``extract_s`` the time from the start until the last page reached the pipeline (restsync's
     ``sync`` only, first sync: from its progress events); ``rows`` the rows found per table;
     ``rss_mb`` the process's peak resident memory (isolated runs only) and ``import_rss_mb``
-    the peak right after the imports, before the run."""
+    the peak right after the imports, before the run; ``phases_s`` the seconds of each
+    pipeline step per sync (``RunSpec.phases`` only)."""
 
     ok: bool
     wall_s: float = 0.0
@@ -83,6 +87,7 @@ class RunResult:
     error: str | None = None
     rss_mb: float | None = None
     import_rss_mb: float | None = None
+    phases_s: list[dict[str, float]] = field(default_factory=list)
     pid: int = 0
 
 
@@ -240,7 +245,21 @@ def _run_pipeline(spec: RunSpec, result: RunResult) -> None:
             dataset_name=spec.dataset,
             pipelines_dir=str(workdir / "pipelines"),
         )
-        pipeline.run(source, loader_file_format=spec.loader_file_format)  # type: ignore[arg-type]
+        file_format: Any = spec.loader_file_format
+        if not spec.phases:
+            pipeline.run(source, loader_file_format=file_format)
+            return
+        steps = {
+            "extract": lambda: pipeline.extract(source, loader_file_format=file_format),
+            "normalize": pipeline.normalize,
+            "load": pipeline.load,
+        }
+        timed: dict[str, float] = {}
+        for name, step in steps.items():
+            began = time.perf_counter()
+            step()
+            timed[name] = time.perf_counter() - began
+        result.phases_s.append(timed)
 
     _timed_syncs(spec, result, sync_once)
 

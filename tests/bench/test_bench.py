@@ -63,6 +63,7 @@ VARIANTS = {
         "dlt parquet",
         "restsync drop-in 1,000",
         "restsync sync() 1,000",
+        "drop-in, steps timed",
     },
     "W3": {
         "restsync rps=40",
@@ -75,7 +76,8 @@ VARIANTS = {
     "W6": {*SPEED, "dlt csv"},
 }
 DIGESTED = {"W1", "W2", "W5", "W6"}
-UNDIGESTED = {"parse-baseline", "restsync drop-in", "restsync sync()"}  # W2's timed runs
+# W2's timed runs
+UNDIGESTED = {"parse-baseline", "restsync drop-in", "restsync sync()", "drop-in, steps timed"}
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +134,11 @@ def test_json_holds_every_workload_with_runs_medians_metrics_and_machine(
     assert w1["medians"]["restsync drop-in"]["max_in_flight"] >= 1
     assert w1["medians"]["dlt"]["wall_s"] > 0
     assert written["workloads"]["W2"]["medians"]["parse-baseline"]["records_per_s"] > 0
+    (stepped,) = [r for r in written["workloads"]["W2"]["runs"] if r["variant"].endswith("timed")]
+    assert list(stepped["phases_s"][0]) == ["extract", "normalize", "load"]
+    assert sum(stepped["phases_s"][0].values()) <= stepped["wall_s"]
+    bound = [m for m in written["workloads"]["W2"]["metrics"] if m["metric"].startswith("bound")]
+    assert bound[0]["value"] > 0
     w4_run = written["workloads"]["W4"]["runs"][0]
     assert w4_run["rss_mb"] > w4_run["import_rss_mb"] > 0  # measured in its own process
     for run in written["workloads"]["W5"]["runs"]:
