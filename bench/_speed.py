@@ -211,28 +211,27 @@ def run_w2(ctx: Context) -> WorkloadResult:
 
 
 def _step_metrics(
-    workload: str, runs: Sequence[dict[str, Any]], parse_rate: float | None
+    workload: str, runs: Sequence[dict[str, Any]], parse_rate: float | None = None
 ) -> list[Metric]:
-    """The seconds of each of dlt's steps in the drop-in run that timed them, and the most
-    records/s a drop-in run could reach if its extract cost no more than parsing the pages
-    (the parse baseline): dlt normalises and loads only after the extract ends."""
+    """The seconds of each of dlt's steps in the drop-in run that timed them (per sync, for a
+    run of two), and with ``parse_rate`` the most records/s a drop-in run could reach if its
+    extract cost no more than parsing the pages (the parse baseline): dlt normalises and loads
+    only after the extract ends."""
     ok = [r for r in runs if r["ok"] and r["phases_s"]]
     if not ok:
         return []
-    steps = ok[0]["phases_s"][0]
-    metrics = [Metric(workload, STEPS, step, seconds, "s") for step, seconds in steps.items()]
-    records = ok[0]["records"]
+    syncs = ok[0]["phases_s"]
+    labels = [""] if len(syncs) == 1 else ["first sync ", "merge sync "]
+    metrics = [
+        Metric(workload, STEPS, f"{label}{step}", seconds, "s")
+        for label, steps in zip(labels, syncs, strict=True)
+        for step, seconds in steps.items()
+    ]
     if parse_rate:
+        records, steps = ok[0]["records"], syncs[0]
         floor = records / parse_rate + steps["normalize"] + steps["load"]
-        metrics.append(
-            Metric(
-                workload,
-                STEPS,
-                "bound: extract at parse speed + normalize + load",
-                records / floor,
-                "rec/s",
-            )
-        )
+        metrics.append(Metric(workload, STEPS, "bound: extract at parse speed + normalize + load",
+                              records / floor, "rec/s"))  # fmt: skip
     return metrics
 
 
@@ -260,6 +259,7 @@ def run_w5(ctx: Context) -> WorkloadResult:
     dlt = spec("dlt", config=cfg.crm_dlt_config(first), urls=urls, expected=expected)
     plans = _plans(ctx, seed=seed, dlt=dlt, best_format="parquet")
     result.runs = interleaved(ctx, "W5", plans, digest=True)
+    result.runs += interleaved(ctx, "W5", [(STEPS, replace(seed, phases=True), 1, True)])
     variants = [p[0] for p in plans]
     result.medians = {v: summary(of(result.runs, v)) for v in variants}
     metrics: list[Metric] = []
@@ -280,7 +280,8 @@ def run_w5(ctx: Context) -> WorkloadResult:
         *_speedups("W5", result.medians, stat="second_sync_s", label="merge sync ",
                    target=10, dlt_variants=variants[2:]),
         *check_digests("W5", result.runs, DLT, [*RESTSYNC_VARIANTS, variants[3]]),
-        *(rows_metric("W5", v, of(result.runs, v)) for v in variants),
+        *_step_metrics("W5", of(result.runs, STEPS)),
+        *(rows_metric("W5", v, of(result.runs, v)) for v in [*variants, STEPS]),
     ]  # fmt: skip
     return result
 
