@@ -92,6 +92,54 @@ def test_dlt_resources_in_resources_join_the_source(blog_url: str, tmp_path: Pat
     }
 
 
+PICKED = (2, 3, 7)
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        pytest.param("{resources.picked.id}", id="reference"),
+        pytest.param("{post_id}", id="resolve"),
+    ],
+)
+def test_config_resources_read_the_records_of_a_dlt_resource(
+    reference: str, blog_url: str, tmp_path: Path
+) -> None:
+    @dlt.resource(name="picked", selected=False)
+    def picked() -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": n} for n in PICKED]
+
+    params = {"post_id": {"type": "resolve", "resource": "picked", "field": "id"}}
+    config = {
+        "client": {"base_url": f"{blog_url}/"},
+        "resources": [
+            {
+                "name": "post",
+                "endpoint": {
+                    "path": f"posts/{reference}",
+                    **({"params": params} if reference == "{post_id}" else {}),
+                },
+            },
+            picked(),
+            {
+                "name": "comments",
+                "include_from_parent": ["title"],
+                "endpoint": {"path": "posts/{resources.post.id}/comments", "data_selector": "data"},
+            },
+        ],
+    }
+
+    tables = load_both(config, tmp_path)
+
+    assert sorted(tables) == ["comments", "post", "post__tags"]
+    assert [row[sorted(tables["post"].columns).index("id")] for row in tables["post"].rows] == [
+        *PICKED
+    ]
+    title = sorted(tables["comments"].columns).index("_post_title")
+    titles = sorted(row[title] for row in tables["comments"].rows)
+    assert titles == sorted(f"post {n}" for n in PICKED for _ in range(n % 4))
+
+
 def test_a_table_name_function_names_each_records_table(blog_url: str, tmp_path: Path) -> None:
     config = _config(blog_url, BearerTokenAuth(token=TOKEN))
     config["resources"][0]["table_name"] = lambda post: (

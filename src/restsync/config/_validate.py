@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -65,9 +65,17 @@ class Problem:
         return format_location(self.path)
 
 
-def validate(raw: Mapping[str, Any], *, secrets: Mapping[str, str] | None = None) -> SourceConfig:
-    """Normalise and validate a user's config dict; raise one ConfigError if it is invalid."""
+def validate(
+    raw: Mapping[str, Any],
+    *,
+    secrets: Mapping[str, str] | None = None,
+    passed_resources: Sequence[str] = (),
+) -> SourceConfig:
+    """Normalise and validate a user's config dict; raise one ConfigError if it is invalid.
+    ``passed_resources``: see ``SourceConfig.passed_resources``."""
     normalized = normalize_tracked(raw, secrets=secrets)
+    if passed_resources:
+        normalized.data["passed_resources"] = list(passed_resources)
     return validate_normalized(normalized)
 
 
