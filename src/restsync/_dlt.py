@@ -19,6 +19,8 @@ from typing import Any
 import pyarrow as pa
 from dlt.common.configuration.container import Container
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.configuration.resolve import inject_section
+from dlt.common.configuration.specs import ConfigSectionContext
 from dlt.common.data_types.type_helpers import coerce_value, py_type_to_sc_type
 from dlt.common.data_writers import BufferedDataWriter, DataWriter
 from dlt.common.destination import Destination, TLoaderFileFormat
@@ -30,6 +32,7 @@ from dlt.common.libs.pyarrow import get_normalized_arrow_fields_mapping, normali
 from dlt.common.normalizers.json import helpers as _normaliser_helpers
 from dlt.common.normalizers.json.relational import DataItemNormalizer as RelationalNormalizer
 from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.pipeline import PipelineContext
 from dlt.common.schema import Schema
 from dlt.common.schema.detections import is_iso_timestamp
 from dlt.common.schema.exceptions import CannotCoerceColumnException
@@ -63,6 +66,7 @@ from dlt.normalize.items_normalizers.jsonl import JsonLItemsNormalizer
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.sources.helpers.rest_client.auth import (
     APIKeyAuth,
+    AuthConfigBase,
     BearerTokenAuth,
     OAuth2ClientCredentials,
 )
@@ -78,6 +82,7 @@ from dlt.sources.helpers.rest_client.paginators import (
 from dlt.sources.helpers.rest_client.paginators import (
     SinglePagePaginator as DltSinglePagePaginator,
 )
+from dlt.sources.rest_api.config_setup import AUTH_MAP, create_auth
 
 
 def type_detections(schema: Schema) -> list[TTypeDetections]:
@@ -318,9 +323,33 @@ def raising_table(exc: BaseException) -> str | None:
     return table
 
 
+def rest_api_auth(auth: Any, *, section: str, name: str) -> AuthConfigBase:
+    """dlt's ``rest_api`` auth object for ``auth`` (a type name, a dict or an auth object),
+    what it leaves out read from dlt's config providers as dlt reads it while it builds source
+    ``name`` of ``section`` (``SOURCES__<SECTION>__<NAME>__CREDENTIALS__<FIELD>``, then the
+    shorter keys). An auth object is resolved in place, as dlt does: pass a copy. Raises
+    ``ConfigFieldMissingException`` for what no provider holds."""
+    proxy = Container()[PipelineContext]
+    context = ConfigSectionContext(
+        pipeline_name=proxy.pipeline().pipeline_name if proxy.is_active() else None,
+        sections=("sources", section, name),
+        source_state_key=name,
+    )
+    with inject_section(context):
+        built = create_auth(auth)
+    assert built is not None, "an auth was given"
+    return built
+
+
+def rest_api_auth_class(auth_type: str) -> type[AuthConfigBase] | None:
+    """The class dlt's ``rest_api`` builds an auth of ``auth_type`` with, if it knows it."""
+    return AUTH_MAP.get(auth_type)
+
+
 __all__ = [
     "VARIANT_FIELD_FORMAT",
     "APIKeyAuth",
+    "AuthConfigBase",
     "BasePaginator",
     "BearerTokenAuth",
     "CannotCoerceColumnException",
@@ -367,6 +396,8 @@ __all__ = [
     "normalize_timezone",
     "py_type_to_sc_type",
     "raising_table",
+    "rest_api_auth",
+    "rest_api_auth_class",
     "root_row_id_type",
     "single_entity_path",
     "table_columns",

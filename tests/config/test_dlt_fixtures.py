@@ -14,6 +14,7 @@ from typing import Any
 import dlt
 import pytest
 from dlt.extract import DltResource
+from dlt.sources.helpers.rest_client.auth import HttpBasicAuth
 from dlt.sources.rest_api import rest_api_source as dlt_rest_api_source
 
 from restsync import ConfigError
@@ -340,6 +341,16 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
         "resources[0].nested_hints.tags.write_dispostion",
     ),
     (
+        "auth-type-name-without-credentials-in-dlts-config",
+        config("posts", client={"auth": "api_key"}),
+        "client.auth",
+    ),
+    (
+        "auth-object-without-credentials-in-dlts-config",
+        config("posts", {"name": "users", "endpoint": {"auth": HttpBasicAuth("user")}}),
+        "resources[1].endpoint.auth.password",
+    ),
+    (
         "unmatched-brace",
         config({"name": "posts", "endpoint": {"path": "posts/{id"}}),
         "resources[0].endpoint.path",
@@ -384,3 +395,20 @@ def test_the_callers_config_is_not_modified() -> None:
         before = copy.deepcopy(raw, kept)
         restsync_rest_api_source(raw)
         assert raw == before
+
+
+def test_credentials_an_auth_leaves_out_come_from_dlts_config(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOURCES__BLOGS__BLOG__CREDENTIALS__PASSWORD", "pw")
+    auth = HttpBasicAuth("user")
+    raw = config("posts", client={"auth": auth})
+    dlt_rest_api_source(copy.deepcopy(raw), name="blog", section="blogs")
+
+    source = restsync_rest_api_source(raw, name="blog", section="blogs")
+
+    assert sorted(source.resources) == ["posts"]
+    assert auth.password is None  # resolved on a copy, as the caller's config stays as it was
+    with pytest.raises(ConfigError) as refused:
+        restsync_rest_api_source(raw, name="blog")
+    assert "SOURCES__REST_API__BLOG__CREDENTIALS__PASSWORD" in str(refused.value)

@@ -60,6 +60,31 @@ def test_auth_objects_load_what_dlt_loads(auth: Any, blog_url: str, tmp_path: Pa
     assert len(tables["posts"].rows) == POSTS
 
 
+#: auths that leave their credential out, and the field dlt reads it into from its config
+#: providers under the source's section and name (``SOURCES__REST_API__BLOG__CREDENTIALS__...``)
+INJECTED = [
+    pytest.param("bearer", "TOKEN", TOKEN, id="type-name"),
+    pytest.param({"type": "api_key", "name": "X-Blog-Key"}, "API_KEY", API_KEY, id="dict"),
+    pytest.param(HttpBasicAuth(BASIC[0]), "PASSWORD", BASIC[1], id="object"),
+]
+
+
+@pytest.mark.parametrize(("auth", "field", "value"), INJECTED)
+def test_credentials_an_auth_leaves_out_are_read_from_dlts_config(
+    auth: Any,
+    field: str,
+    value: str,
+    blog_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(f"SOURCES__REST_API__BLOG__CREDENTIALS__{field}", value)
+
+    tables = load_both(_config(blog_url, auth), tmp_path, name="blog")
+
+    assert len(tables["posts"].rows) == POSTS
+
+
 def test_a_user_auth_object_that_signs_wrongly_is_refused(blog_url: str) -> None:
     @configspec
     class WrongAuth(AuthConfigBase):

@@ -194,7 +194,11 @@ def rest_api_source(
     del parallelized
     config, passed = _split_dlt_resources(config)
     validated = load_config(
-        config, base_url=base_url, passed_resources=[resource.name for resource in passed]
+        config,
+        base_url=base_url,
+        passed_resources=[resource.name for resource in passed],
+        section=section,
+        name=name,
     )
 
     settling = Settling()
