@@ -185,6 +185,18 @@ def add_resource_table(
         schema.update_table({"name": name, "columns": new})
 
 
+def schema_with_table(schema: Schema, table: TTableSchema) -> Schema:
+    """A copy of ``schema`` with ``table`` (a resource's hints) added, its names normalised,
+    as dlt's normalize step sees it: with its relational normaliser made after the table is in
+    the schema. dlt's normaliser reads some of a table's settings (a merge table propagates
+    its row ids as ``_dlt_root_id``) only when it is made, which in dlt's normalize step is
+    when the schema is loaded from the package, the table already in it."""
+    updated = schema.clone()
+    updated.update_table(copy.deepcopy(table))
+    updated.data_item_normalizer = type(updated.data_item_normalizer)(updated)
+    return updated
+
+
 def add_nested_table(
     schema: Schema, name: str, parent: str, columns: dict[str, TColumnSchema]
 ) -> None:
@@ -368,6 +380,7 @@ __all__ = [
     "py_type_to_sc_type",
     "raising_table",
     "root_row_id_type",
+    "schema_with_table",
     "single_entity_path",
     "table_columns",
     "transforms_items",
