@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
+from dlt.common.configuration import resolve_configuration
 from dlt.common.configuration.container import Container
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.configuration.resolve import inject_section
@@ -190,12 +191,41 @@ def add_resource_table(
         schema.update_table({"name": name, "columns": new})
 
 
+def schema_with_table(schema: Schema, table: TTableSchema) -> Schema:
+    """A copy of ``schema`` with ``table`` (a resource's hints) added, its names normalised,
+    as dlt's normalize step sees it: with its relational normaliser made after the table is in
+    the schema. dlt's normaliser reads some of a table's settings (a merge table propagates
+    its row ids as ``_dlt_root_id``) only when it is made, which in dlt's normalize step is
+    when the schema is loaded from the package, the table already in it."""
+    updated = schema.clone()
+    updated.update_table(copy.deepcopy(table))
+    updated.data_item_normalizer = type(updated.data_item_normalizer)(updated)
+    return updated
+
+
 def add_nested_table(
     schema: Schema, name: str, parent: str, columns: dict[str, TColumnSchema]
 ) -> None:
     """Adds ``name``, a nested table of ``parent`` (linked by ``_dlt_parent_id``, as dlt's
     normaliser links the tables it makes of lists), or new ``columns`` of it, to ``schema``."""
     schema.update_table(new_table(name, parent, columns=list(columns.values())))
+
+
+#: how dlt's writers write the files of an extract: ``BufferedDataWriter``'s keyword arguments
+WriterSettings = Mapping[str, Any]
+
+
+def writer_settings() -> WriterSettings:
+    """The settings dlt's extract makes each of its writers with (its ``data_writer``
+    configuration: ``buffer_max_items``, ``file_max_items``, ``file_max_bytes``..., and the
+    destination's capabilities), for ``PackageJobWriter``, resolved as dlt's writer resolves
+    them from the config sections in force: call it inside the extract, on its thread. dlt
+    resolves them again for every writer it makes (a table's); made once, they serve every
+    table of an extract."""
+    spec = BufferedDataWriter.BufferedDataWriterConfiguration()
+    # as ``PackageJobWriter`` always asked for them: dlt's normalize step takes the files as
+    # they are, and compressing them is time lost
+    return dict(resolve_configuration(spec, explicit_value={"disable_compression": True}))
 
 
 class PackageJobWriter:
@@ -213,13 +243,14 @@ class PackageJobWriter:
     any nested table's rows; they are not in the extract step's own row counts.
 
     ``staged``: the files go beside the package's jobs, not among them, for the extract to take
-    in (``dlt.mark.with_file_import``, which counts their rows); ``close`` returns them. Must be
-    made inside a dlt extract."""
+    in (``dlt.mark.with_file_import``, which counts their rows); ``close`` returns them.
+    ``settings``: ``writer_settings()`` of the extract. Must be made inside a dlt extract."""
 
     def __init__(
         self,
         table: str,
         schema: Schema,
+        settings: WriterSettings,
         file_format: TLoaderFileFormat = "parquet",
         *,
         staged: bool = False,
@@ -246,9 +277,8 @@ class PackageJobWriter:
         self._table = table
         self._schema = schema
         spec = DataWriter.writer_spec_from_file_format(file_format, "arrow")
-        self._writer: BufferedDataWriter[Any] = BufferedDataWriter(
-            spec, template, disable_compression=True
-        )
+        # every setting given: dlt asks no config provider for them again
+        self._writer: BufferedDataWriter[Any] = BufferedDataWriter(spec, template, **settings)
 
     def write(self, table: pa.Table, columns: TTableSchemaColumns | None = None) -> None:
         """Writes ``table`` with its columns ordered, completed and typed as ``columns`` say
@@ -381,6 +411,7 @@ __all__ = [
     "TLoaderFileFormat",
     "TTableSchema",
     "UnknownDestinationModule",
+    "WriterSettings",
     "YieldMapItem",
     "add_nested_table",
     "add_resource_table",
@@ -399,8 +430,10 @@ __all__ = [
     "rest_api_auth",
     "rest_api_auth_class",
     "root_row_id_type",
+    "schema_with_table",
     "single_entity_path",
     "table_columns",
     "transforms_items",
     "type_detections",
+    "writer_settings",
 ]

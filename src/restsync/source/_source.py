@@ -216,7 +216,9 @@ def rest_api_source(
                 continue
             unique = dedup_column(resource, tables)
             arrow_pages[resource.name] = ArrowPages(
-                unique_column=unique, bulk_format=settling.bulk_format
+                unique_column=unique,
+                bulk_format=settling.bulk_format,
+                settings=settling.writer_settings,
             )
     run = _SourceRun(validated, transport, on_event)
 
