@@ -17,8 +17,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
+from dlt.common.configuration import resolve_configuration
 from dlt.common.configuration.container import Container
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.configuration.resolve import inject_section
+from dlt.common.configuration.specs import ConfigSectionContext
 from dlt.common.data_types.type_helpers import coerce_value, py_type_to_sc_type
 from dlt.common.data_writers import BufferedDataWriter, DataWriter
 from dlt.common.destination import Destination, TLoaderFileFormat
@@ -30,6 +33,7 @@ from dlt.common.libs.pyarrow import get_normalized_arrow_fields_mapping, normali
 from dlt.common.normalizers.json import helpers as _normaliser_helpers
 from dlt.common.normalizers.json.relational import DataItemNormalizer as RelationalNormalizer
 from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.pipeline import PipelineContext
 from dlt.common.schema import Schema
 from dlt.common.schema.detections import is_iso_timestamp
 from dlt.common.schema.exceptions import CannotCoerceColumnException
@@ -63,6 +67,7 @@ from dlt.normalize.items_normalizers.jsonl import JsonLItemsNormalizer
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.sources.helpers.rest_client.auth import (
     APIKeyAuth,
+    AuthConfigBase,
     BearerTokenAuth,
     OAuth2ClientCredentials,
 )
@@ -78,6 +83,7 @@ from dlt.sources.helpers.rest_client.paginators import (
 from dlt.sources.helpers.rest_client.paginators import (
     SinglePagePaginator as DltSinglePagePaginator,
 )
+from dlt.sources.rest_api.config_setup import AUTH_MAP, create_auth
 
 
 def type_detections(schema: Schema) -> list[TTypeDetections]:
@@ -185,12 +191,41 @@ def add_resource_table(
         schema.update_table({"name": name, "columns": new})
 
 
+def schema_with_table(schema: Schema, table: TTableSchema) -> Schema:
+    """A copy of ``schema`` with ``table`` (a resource's hints) added, its names normalised,
+    as dlt's normalize step sees it: with its relational normaliser made after the table is in
+    the schema. dlt's normaliser reads some of a table's settings (a merge table propagates
+    its row ids as ``_dlt_root_id``) only when it is made, which in dlt's normalize step is
+    when the schema is loaded from the package, the table already in it."""
+    updated = schema.clone()
+    updated.update_table(copy.deepcopy(table))
+    updated.data_item_normalizer = type(updated.data_item_normalizer)(updated)
+    return updated
+
+
 def add_nested_table(
     schema: Schema, name: str, parent: str, columns: dict[str, TColumnSchema]
 ) -> None:
     """Adds ``name``, a nested table of ``parent`` (linked by ``_dlt_parent_id``, as dlt's
     normaliser links the tables it makes of lists), or new ``columns`` of it, to ``schema``."""
     schema.update_table(new_table(name, parent, columns=list(columns.values())))
+
+
+#: how dlt's writers write the files of an extract: ``BufferedDataWriter``'s keyword arguments
+WriterSettings = Mapping[str, Any]
+
+
+def writer_settings() -> WriterSettings:
+    """The settings dlt's extract makes each of its writers with (its ``data_writer``
+    configuration: ``buffer_max_items``, ``file_max_items``, ``file_max_bytes``..., and the
+    destination's capabilities), for ``PackageJobWriter``, resolved as dlt's writer resolves
+    them from the config sections in force: call it inside the extract, on its thread. dlt
+    resolves them again for every writer it makes (a table's); made once, they serve every
+    table of an extract."""
+    spec = BufferedDataWriter.BufferedDataWriterConfiguration()
+    # as ``PackageJobWriter`` always asked for them: dlt's normalize step takes the files as
+    # they are, and compressing them is time lost
+    return dict(resolve_configuration(spec, explicit_value={"disable_compression": True}))
 
 
 class PackageJobWriter:
@@ -208,13 +243,14 @@ class PackageJobWriter:
     any nested table's rows; they are not in the extract step's own row counts.
 
     ``staged``: the files go beside the package's jobs, not among them, for the extract to take
-    in (``dlt.mark.with_file_import``, which counts their rows); ``close`` returns them. Must be
-    made inside a dlt extract."""
+    in (``dlt.mark.with_file_import``, which counts their rows); ``close`` returns them.
+    ``settings``: ``writer_settings()`` of the extract. Must be made inside a dlt extract."""
 
     def __init__(
         self,
         table: str,
         schema: Schema,
+        settings: WriterSettings,
         file_format: TLoaderFileFormat = "parquet",
         *,
         staged: bool = False,
@@ -241,9 +277,8 @@ class PackageJobWriter:
         self._table = table
         self._schema = schema
         spec = DataWriter.writer_spec_from_file_format(file_format, "arrow")
-        self._writer: BufferedDataWriter[Any] = BufferedDataWriter(
-            spec, template, disable_compression=True
-        )
+        # every setting given: dlt asks no config provider for them again
+        self._writer: BufferedDataWriter[Any] = BufferedDataWriter(spec, template, **settings)
 
     def write(self, table: pa.Table, columns: TTableSchemaColumns | None = None) -> None:
         """Writes ``table`` with its columns ordered, completed and typed as ``columns`` say
@@ -318,9 +353,33 @@ def raising_table(exc: BaseException) -> str | None:
     return table
 
 
+def rest_api_auth(auth: Any, *, section: str, name: str) -> AuthConfigBase:
+    """dlt's ``rest_api`` auth object for ``auth`` (a type name, a dict or an auth object),
+    what it leaves out read from dlt's config providers as dlt reads it while it builds source
+    ``name`` of ``section`` (``SOURCES__<SECTION>__<NAME>__CREDENTIALS__<FIELD>``, then the
+    shorter keys). An auth object is resolved in place, as dlt does: pass a copy. Raises
+    ``ConfigFieldMissingException`` for what no provider holds."""
+    proxy = Container()[PipelineContext]
+    context = ConfigSectionContext(
+        pipeline_name=proxy.pipeline().pipeline_name if proxy.is_active() else None,
+        sections=("sources", section, name),
+        source_state_key=name,
+    )
+    with inject_section(context):
+        built = create_auth(auth)
+    assert built is not None, "an auth was given"
+    return built
+
+
+def rest_api_auth_class(auth_type: str) -> type[AuthConfigBase] | None:
+    """The class dlt's ``rest_api`` builds an auth of ``auth_type`` with, if it knows it."""
+    return AUTH_MAP.get(auth_type)
+
+
 __all__ = [
     "VARIANT_FIELD_FORMAT",
     "APIKeyAuth",
+    "AuthConfigBase",
     "BasePaginator",
     "BearerTokenAuth",
     "CannotCoerceColumnException",
@@ -352,6 +411,7 @@ __all__ = [
     "TLoaderFileFormat",
     "TTableSchema",
     "UnknownDestinationModule",
+    "WriterSettings",
     "YieldMapItem",
     "add_nested_table",
     "add_resource_table",
@@ -367,9 +427,13 @@ __all__ = [
     "normalize_timezone",
     "py_type_to_sc_type",
     "raising_table",
+    "rest_api_auth",
+    "rest_api_auth_class",
     "root_row_id_type",
+    "schema_with_table",
     "single_entity_path",
     "table_columns",
     "transforms_items",
     "type_detections",
+    "writer_settings",
 ]

@@ -11,7 +11,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import dlt
 import pytest
+from dlt.extract import DltResource
+from dlt.sources.helpers.rest_client.auth import HttpBasicAuth
 from dlt.sources.rest_api import rest_api_source as dlt_rest_api_source
 
 from restsync import ConfigError
@@ -30,6 +33,13 @@ def child(path: str, name: str = "comments", **endpoint: Any) -> dict[str, Any]:
 
 
 RESOLVE_POST = {"type": "resolve", "resource": "posts", "field": "id"}
+
+
+@dlt.resource(name="sections", selected=False)
+def sections() -> Any:
+    """A seed list the caller's own code yields: the parent of config resources."""
+    yield [{"slug": "news"}, {"slug": "sport"}]
+
 
 VALID: list[tuple[str, dict[str, Any]]] = [
     ("names-only", config("posts", "users")),
@@ -168,6 +178,22 @@ VALID: list[tuple[str, dict[str, Any]]] = [
                 ],
             },
             "users",
+        ),
+    ),
+    (
+        "dlt-resource-parent-by-reference",
+        config(child("sections/{resources.sections.slug}/posts", name="posts"), sections()),
+    ),
+    (
+        "dlt-resource-parent-by-resolve-with-grandchild",
+        config(
+            sections(),
+            child(
+                "sections/{section}/posts",
+                name="posts",
+                params={"section": {"type": "resolve", "resource": "sections", "field": "slug"}},
+            ),
+            child("posts/{resources.posts.id}/comments"),
         ),
     ),
     (
@@ -315,6 +341,16 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
         "resources[0].nested_hints.tags.write_dispostion",
     ),
     (
+        "auth-type-name-without-credentials-in-dlts-config",
+        config("posts", client={"auth": "api_key"}),
+        "client.auth",
+    ),
+    (
+        "auth-object-without-credentials-in-dlts-config",
+        config("posts", {"name": "users", "endpoint": {"auth": HttpBasicAuth("user")}}),
+        "resources[1].endpoint.auth.password",
+    ),
+    (
         "unmatched-brace",
         config({"name": "posts", "endpoint": {"path": "posts/{id"}}),
         "resources[0].endpoint.path",
@@ -326,12 +362,17 @@ def _dlt_builds(raw: dict[str, Any]) -> None:
     dlt_rest_api_source(copy.deepcopy(raw))
 
 
+def _name(resource: Any) -> str:
+    if isinstance(resource, str):
+        return resource
+    return resource.name if isinstance(resource, DltResource) else str(resource["name"])
+
+
 @pytest.mark.parametrize("raw", [case[1] for case in VALID], ids=[case[0] for case in VALID])
 def test_dlt_and_restsync_accept(raw: dict[str, Any]) -> None:
     _dlt_builds(raw)
     source = restsync_rest_api_source(copy.deepcopy(raw))
-    names = [r if isinstance(r, str) else r["name"] for r in raw["resources"]]
-    assert sorted(source.resources) == sorted(names)
+    assert sorted(source.resources) == sorted(_name(r) for r in raw["resources"])
 
 
 @pytest.mark.parametrize(
@@ -349,6 +390,25 @@ def test_dlt_and_restsync_refuse(raw: dict[str, Any], location: str) -> None:
 
 def test_the_callers_config_is_not_modified() -> None:
     for _, raw in VALID:
-        before = copy.deepcopy(raw)
+        # a dlt resource listed in the config is the caller's object, kept as it is
+        kept = {id(r): r for r in raw["resources"] if isinstance(r, DltResource)}
+        before = copy.deepcopy(raw, kept)
         restsync_rest_api_source(raw)
         assert raw == before
+
+
+def test_credentials_an_auth_leaves_out_come_from_dlts_config(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOURCES__BLOGS__BLOG__CREDENTIALS__PASSWORD", "pw")
+    auth = HttpBasicAuth("user")
+    raw = config("posts", client={"auth": auth})
+    dlt_rest_api_source(copy.deepcopy(raw), name="blog", section="blogs")
+
+    source = restsync_rest_api_source(raw, name="blog", section="blogs")
+
+    assert sorted(source.resources) == ["posts"]
+    assert auth.password is None  # resolved on a copy, as the caller's config stays as it was
+    with pytest.raises(ConfigError) as refused:
+        restsync_rest_api_source(raw, name="blog")
+    assert "SOURCES__REST_API__BLOG__CREDENTIALS__PASSWORD" in str(refused.value)

@@ -288,7 +288,8 @@ INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         config(client={"auth": "bearer"}),
         "client.auth",
         'auth \'bearer\' needs its credentials: write {"type": "bearer", "token": '
-        '{"secret": "access_token"}}',
+        '{"secret": "access_token"}}, or export SOURCES__REST_API__REST_API__CREDENTIALS__TOKEN'
+        "=... or add it to .dlt/secrets.toml",
     ),
     (
         "auth-string-misspelt",
@@ -300,7 +301,8 @@ INVALID_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "bearer-without-token",
         config(client={"auth": {"type": "bearer"}}),
         "client.auth.token",
-        "required, but not given",
+        "required, but not given: export SOURCES__REST_API__REST_API__CREDENTIALS__TOKEN=... "
+        "or add it to .dlt/secrets.toml",
     ),
     (
         "api-key-location",

@@ -60,6 +60,31 @@ def test_auth_objects_load_what_dlt_loads(auth: Any, blog_url: str, tmp_path: Pa
     assert len(tables["posts"].rows) == POSTS
 
 
+#: auths that leave their credential out, and the field dlt reads it into from its config
+#: providers under the source's section and name (``SOURCES__REST_API__BLOG__CREDENTIALS__...``)
+INJECTED = [
+    pytest.param("bearer", "TOKEN", TOKEN, id="type-name"),
+    pytest.param({"type": "api_key", "name": "X-Blog-Key"}, "API_KEY", API_KEY, id="dict"),
+    pytest.param(HttpBasicAuth(BASIC[0]), "PASSWORD", BASIC[1], id="object"),
+]
+
+
+@pytest.mark.parametrize(("auth", "field", "value"), INJECTED)
+def test_credentials_an_auth_leaves_out_are_read_from_dlts_config(
+    auth: Any,
+    field: str,
+    value: str,
+    blog_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(f"SOURCES__REST_API__BLOG__CREDENTIALS__{field}", value)
+
+    tables = load_both(_config(blog_url, auth), tmp_path, name="blog")
+
+    assert len(tables["posts"].rows) == POSTS
+
+
 def test_a_user_auth_object_that_signs_wrongly_is_refused(blog_url: str) -> None:
     @configspec
     class WrongAuth(AuthConfigBase):
@@ -90,6 +115,54 @@ def test_dlt_resources_in_resources_join_the_source(blog_url: str, tmp_path: Pat
         "posts__tags": sum(n % 4 for n in range(1, POSTS + 1)),
         "authors": 4,
     }
+
+
+PICKED = (2, 3, 7)
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        pytest.param("{resources.picked.id}", id="reference"),
+        pytest.param("{post_id}", id="resolve"),
+    ],
+)
+def test_config_resources_read_the_records_of_a_dlt_resource(
+    reference: str, blog_url: str, tmp_path: Path
+) -> None:
+    @dlt.resource(name="picked", selected=False)
+    def picked() -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": n} for n in PICKED]
+
+    params = {"post_id": {"type": "resolve", "resource": "picked", "field": "id"}}
+    config = {
+        "client": {"base_url": f"{blog_url}/"},
+        "resources": [
+            {
+                "name": "post",
+                "endpoint": {
+                    "path": f"posts/{reference}",
+                    **({"params": params} if reference == "{post_id}" else {}),
+                },
+            },
+            picked(),
+            {
+                "name": "comments",
+                "include_from_parent": ["title"],
+                "endpoint": {"path": "posts/{resources.post.id}/comments", "data_selector": "data"},
+            },
+        ],
+    }
+
+    tables = load_both(config, tmp_path)
+
+    assert sorted(tables) == ["comments", "post", "post__tags"]
+    assert [row[sorted(tables["post"].columns).index("id")] for row in tables["post"].rows] == [
+        *PICKED
+    ]
+    title = sorted(tables["comments"].columns).index("_post_title")
+    titles = sorted(row[title] for row in tables["comments"].rows)
+    assert titles == sorted(f"post {n}" for n in PICKED for _ in range(n % 4))
 
 
 def test_a_table_name_function_names_each_records_table(blog_url: str, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """The parent links between resources, checked as dlt checks them when a source is built:
-every parent a placeholder names exists, no resource depends on itself through its parents
+every parent a placeholder names exists (a config resource or a dlt resource the caller listed
+beside them), no resource depends on itself through its parents
 (a cycle would leave every resource in it waiting for records that never come), and
 ``include_from_parent`` is set only on a resource that has a parent.
 """
@@ -16,9 +17,11 @@ if TYPE_CHECKING:
     from ._models import ResourceConfig
 
 
-def check_parents(resources: Sequence[ResourceConfig]) -> None:
-    """Raise ``ValueError("resources[i]...: <what>")`` for the first broken parent link."""
+def check_parents(resources: Sequence[ResourceConfig], passed: Sequence[str] = ()) -> None:
+    """Raise ``ValueError("resources[i]...: <what>")`` for the first broken parent link;
+    ``passed`` names the dlt resources listed beside the config's (parents without parents)."""
     names = [resource.name for resource in resources]
+    known = [*names, *passed]
     parents: dict[str, str] = {}
     for index, resource in enumerate(resources):
         where, parent = _parent_site(resource)
@@ -30,10 +33,10 @@ def check_parents(resources: Sequence[ResourceConfig]) -> None:
                 )
             continue
         location = format_location(("resources", index, "endpoint", *where))
-        if parent not in names:
+        if parent not in known:
             raise ValueError(
-                f"{location}: no resource named '{parent}'{suggest(parent, names)}; "
-                f"known resources: {', '.join(names)}"
+                f"{location}: no resource named '{parent}'{suggest(parent, known)}; "
+                f"known resources: {', '.join(known)}"
             )
         parents[resource.name] = parent
     for index, name in enumerate(names):

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -36,15 +36,28 @@ def load_config(
     *,
     secrets: Mapping[str, str] | None = None,
     base_url: str | None = None,
+    passed_resources: Sequence[str] = (),
+    section: str | None = None,
+    name: str | None = None,
 ) -> SourceConfig:
     """Turn ``source`` into a validated ``SourceConfig`` or raise one ConfigError.
 
     ``secrets`` answers ``{"secret": NAME}`` references before ``dlt.secrets`` is asked;
-    ``base_url`` replaces ``client.base_url`` (to point a config at a test server)."""
+    ``base_url`` replaces ``client.base_url`` (to point a config at a test server);
+    ``passed_resources`` names the dlt resources a config dict's ``resources`` listed beside
+    its own (taken out of it by the caller), which its resources may name as parents;
+    ``section`` and ``name`` are the dlt source's, where dlt's config providers are asked
+    for the credentials an auth leaves out (dlt's ``rest_api`` defaults when None)."""
     if isinstance(source, SourceConfig):
         return source if base_url is None else _with_base_url(source, base_url)
     if isinstance(source, Mapping):
-        return validate(_override_base_url(source, base_url), secrets=secrets)
+        return validate(
+            _override_base_url(source, base_url),
+            secrets=secrets,
+            passed_resources=passed_resources,
+            section=section,
+            name=name,
+        )
     if not isinstance(source, str | os.PathLike):
         raise ConfigError(
             "a config must be a dict, a SourceConfig, a config file path or a built-in "

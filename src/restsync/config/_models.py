@@ -662,6 +662,9 @@ class SourceConfig(Model):
     client: ClientConfig
     resources: tuple[ResourceConfig, ...] = Field(min_length=1)
     resource_defaults: ResourceDefaults | None = None
+    #: the names of the dlt resources the caller listed in ``resources`` beside the config's:
+    #: a config resource may take its parent's records from one of them
+    passed_resources: tuple[str, ...] = ()
     # values the user's config took from secret references or wrote under secret-looking
     # keys, wherever they ended up (an endpoint param, a header): masked in every message
     _secrets: frozenset[str] = PrivateAttr(default_factory=frozenset)
@@ -685,7 +688,7 @@ class SourceConfig(Model):
             if name in seen:
                 raise ValueError(f"resources[{index}].name: resource '{name}' is defined twice")
             seen.add(name)
-        check_parents(self.resources)
+        check_parents(self.resources, self.passed_resources)
         return self
 
     def resource(self, name: str) -> ResourceConfig:

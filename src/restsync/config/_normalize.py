@@ -42,6 +42,7 @@ from pydantic import SecretStr
 from restsync._dlt import single_entity_path
 from restsync._exceptions import ConfigError
 
+from ._credentials import AUTH_EXAMPLES
 from ._incremental import from_live
 from ._live import NOT_LIVE, cookie_header, is_session, live_value, session_parts
 from ._models import AUTH_TYPES
@@ -59,14 +60,6 @@ _API_KEY_LOCATIONS = {"param": "query"}
 _AUTO_SELECTORS = ("",)
 WHOLE_BODY = "$"
 
-_AUTH_EXAMPLES = {
-    "bearer": '{"type": "bearer", "token": {"secret": "access_token"}}',
-    "api_key": (
-        '{"type": "api_key", "name": "X-API-KEY", "api_key": {"secret": "api_key"}, '
-        '"location": "header"}'
-    ),
-    "http_basic": '{"type": "http_basic", "username": "...", "password": {"secret": "password"}}',
-}
 _PAGINATOR_EXAMPLE = '{"type": "page_number", "page_param": "page"}'
 
 
@@ -244,7 +237,7 @@ def _live_object_message(value: Any, path: Path) -> str:
     if last == "paginator":
         fix = f"write the dict form, e.g. {_PAGINATOR_EXAMPLE}"
     elif last == "auth":
-        fix = f"write the dict form, e.g. {_AUTH_EXAMPLES['bearer']}"
+        fix = f"write the dict form, e.g. {AUTH_EXAMPLES['bearer']}"
     elif last == "session":
         fix = "remove it: restsync builds its own HTTP client (see client.headers, client.retry)"
     else:
@@ -463,14 +456,14 @@ def _infer_auth_type(auth: dict[str, Any]) -> str | None:
 
 
 def _auth_string_message(auth: str) -> str:
-    if auth in _AUTH_EXAMPLES:
-        return f"auth {auth!r} needs its credentials: write {_AUTH_EXAMPLES[auth]}"
+    if auth in AUTH_EXAMPLES:
+        return f"auth {auth!r} needs its credentials: write {AUTH_EXAMPLES[auth]}"
     allowed = f"allowed types: {', '.join(AUTH_TYPES)}"
     # The string may be a credential pasted in the wrong place: only echo it if it is a name.
     hint = suggest(auth, AUTH_TYPES)
     if hint:
         return f"unknown auth type {auth!r}{hint}; {allowed}"
-    example = _AUTH_EXAMPLES["bearer"]
+    example = AUTH_EXAMPLES["bearer"]
     return f"auth must be a mapping with a type and its credentials, e.g. {example}; {allowed}"
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -26,6 +26,7 @@ from pydantic_core import ErrorDetails
 from restsync._exceptions import ConfigError
 from restsync._urls import mask_url_credentials
 
+from ._credentials import with_dlt_credentials
 from ._models import AUTH_TYPES, PAGINATOR_TYPES, SourceConfig
 from ._normalize import DIALECT_KEYS, TOP_LEVEL_KEYS, Normalized, normalize_tracked
 from ._paths import Path, format_location, is_secret_key, parse_location, suggest
@@ -65,9 +66,22 @@ class Problem:
         return format_location(self.path)
 
 
-def validate(raw: Mapping[str, Any], *, secrets: Mapping[str, str] | None = None) -> SourceConfig:
-    """Normalise and validate a user's config dict; raise one ConfigError if it is invalid."""
+def validate(
+    raw: Mapping[str, Any],
+    *,
+    secrets: Mapping[str, str] | None = None,
+    passed_resources: Sequence[str] = (),
+    section: str | None = None,
+    name: str | None = None,
+) -> SourceConfig:
+    """Normalise and validate a user's config dict; raise one ConfigError if it is invalid.
+    ``passed_resources``: see ``SourceConfig.passed_resources``; ``section`` and ``name``
+    are the dlt source's, under which dlt's config providers are asked for what an auth
+    leaves out (``with_dlt_credentials``)."""
+    raw = with_dlt_credentials(raw, section=section, name=name)
     normalized = normalize_tracked(raw, secrets=secrets)
+    if passed_resources:
+        normalized.data["passed_resources"] = list(passed_resources)
     return validate_normalized(normalized)
 
 

@@ -54,6 +54,8 @@ class Engine:
     are fed (the source keeps there what the parent's incremental keeps). ``bindings`` maps a
     resource to placeholder values that fill every request of it
     (``{"incremental.start_value": ...}``), beside those a child takes from its parent.
+    ``seeds`` maps a parent that is not in the config (one of its ``passed_resources``) to
+    its records, which its children are fed as if it had fetched them.
     A resource's queue is full once it holds ``queue_depth`` pages and ``queue_records``
     records, both.
     """
@@ -68,8 +70,10 @@ class Engine:
         queue_records: int = QUEUE_RECORDS,
         handoff: Mapping[str, Handoff] | None = None,
         bindings: Mapping[str, Mapping[str, Any]] | None = None,
+        seeds: Mapping[str, Batch] | None = None,
     ) -> None:
         self.config = config
+        self._seeds = dict(seeds or {})
         self._handoff = dict(handoff or {})
         self._bindings = dict(bindings or {})
         self._transport = transport
@@ -147,7 +151,7 @@ class Engine:
         needed = set(selected)
         for name in selected:
             parent = self.resources[name].config.parent
-            while parent is not None and parent not in needed:
+            while parent is not None and parent not in needed and parent not in self._seeds:
                 needed.add(parent)
                 parent = self.resources[parent].config.parent
         for name in needed:
@@ -155,7 +159,11 @@ class Engine:
             parent = resource.config.parent
             if parent is not None:
                 resource.feed = asyncio.Queue()
-                self.resources[parent].children.append(resource)
+                if parent in self._seeds:
+                    resource.feed.put_nowait(list(self._seeds[parent]))
+                    resource.feed.put_nowait(End())
+                else:
+                    self.resources[parent].children.append(resource)
         # dlt drains one resource at a time and blocks on it: a parent waiting on a full queue
         # (its own or a child's feed) while dlt waits on another resource that needs the
         # parent's records would deadlock. So a resource with children never waits (its

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from restsync._dlt import Schema, TColumnSchema, TTableSchema
+from restsync._dlt import Schema, TColumnSchema, TTableSchema, schema_with_table
 
 from ._columnar import ColumnarPages
 from ._columns import ColumnTypes, Unfaithful
@@ -45,11 +45,7 @@ class PageNormaliser:
     raises ``Unfaithful`` for a page it cannot make faithfully (it goes the dict way)."""
 
     def __init__(self, schema: Schema, table: TTableSchema) -> None:
-        updated = schema.clone()
-        updated.update_table(table)  # normalises its names
-        # cloned again: dlt's normaliser reads the table's settings (a merge table propagates
-        # its row ids as ``_dlt_root_id``) when it is made, as it is in dlt's normalize step
-        self._schema = updated.clone()
+        self._schema = schema_with_table(schema, table)
         naming = self._schema.naming
         self._table = naming.normalize_tables_path(str(table["name"]))
         columns = self._schema.tables[self._table].get("columns", {})

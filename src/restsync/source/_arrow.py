@@ -26,9 +26,11 @@ import dlt
 from restsync._dlt import (
     DltResource,
     Schema,
+    WriterSettings,
     add_resource_table,
     limits_items,
     transforms_items,
+    writer_settings,
 )
 from restsync.normalise import PageNormaliser, PageTable, Unfaithful
 
@@ -78,16 +80,20 @@ def _lay_out(
 class ArrowPages:
     """The fast path of one resource: ``items`` turns chunks of pages into what dlt loads.
     With a ``unique_column``, a record whose key arrived before in this iteration is dropped.
-    ``bulk_format`` says the bulk file format settled for a resource in this extract."""
+    ``bulk_format`` says the bulk file format settled for a resource in this extract,
+    ``settings`` the settings of dlt's writers in the extract of a load id (by default
+    resolved for each resource)."""
 
     def __init__(
         self,
         *,
         unique_column: str | None = None,
         bulk_format: Callable[[DltResource], str | None] = lambda resource: None,
+        settings: Callable[[str], WriterSettings] = lambda load_id: writer_settings(),
     ) -> None:
         self._unique_column = unique_column
         self._bulk_format = bulk_format
+        self._settings = settings
 
     @property
     def unique_column(self) -> str | None:
@@ -109,7 +115,7 @@ class ArrowPages:
                     if context is None:
                         yield records
                         continue
-                    extract = _Extract(*context, self._bulk_format)
+                    extract = _Extract(*context, self._bulk_format, self._settings)
                 yield from extract.chunk(records)
             if extract is not None:
                 yield from extract.finish()
@@ -133,6 +139,7 @@ class _Extract:
         resource: DltResource,
         load_id: str,
         bulk_format: Callable[[DltResource], str | None],
+        settings: Callable[[str], WriterSettings],
     ) -> None:
         self._schema = schema
         self._resource = resource
@@ -144,11 +151,14 @@ class _Extract:
         self._as_made = normaliser.evolves and not transforms_items(resource)
         as_csv = bulk_format(resource) == CSV and self._as_made
         self._background = background = Background()
-        self._nested = NestedTables(schema, background, CSV if as_csv else "parquet")
+        writing = settings(load_id)
+        self._nested = NestedTables(schema, background, writing, CSV if as_csv else "parquet")
         self._files = None
         if as_csv:
             limited = limits_items(resource)
-            self._files = TableFiles(schema, normaliser.table, background, file_per_chunk=limited)
+            self._files = TableFiles(
+                schema, normaliser.table, background, writing, file_per_chunk=limited
+            )
         self._placed = False
 
     def chunk(self, records: list[Any]) -> Iterator[Any]:

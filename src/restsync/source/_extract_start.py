@@ -15,7 +15,9 @@ its extract, from ``dlt.current``:
   dlt would stage them first and copy them over, which on DuckDB takes as long again as the
   load itself. The next sync merges as usual.
 
-Both happen before the first item, when dlt reads the hints.
+Both happen before the first item, when dlt reads the hints. The settings of dlt's writers
+(``writer_settings``), with which the fast path writes its files, are settled once an
+extract too.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 import dlt
 
-from restsync._dlt import DatabaseUndefinedRelation, DltResource
+from restsync._dlt import DatabaseUndefinedRelation, DltResource, WriterSettings, writer_settings
 
 #: bulk formats dlt loads in one statement, fastest first
 BULK_FORMATS = ("parquet", "csv")
@@ -53,6 +55,7 @@ class Settling:
         self._capabilities: Any = None
         self._formats: dict[str, str | None] = {}
         self._empty: dict[str, bool] = {}
+        self._writing: tuple[str, WriterSettings] | None = None
 
     def settled(self, items: Iterator[Any]) -> Iterator[Any]:
         """``items``, the resource being extracted settled with its pipeline first (inside
@@ -83,6 +86,14 @@ class Settling:
         """The bulk format settled for ``resource``'s table in this extract; None where the
         resource names its own, or there is no destination (or before its extract started)."""
         return self._formats.get(_table_of(resource))
+
+    def writer_settings(self, load_id: str) -> WriterSettings:
+        """The settings of dlt's writers in the extract of ``load_id``, resolved at its first
+        call (inside the extract: in the config sections dlt resolves its own writers' in),
+        where dlt resolves them again for every table."""
+        if self._writing is None or self._writing[0] != load_id:
+            self._writing = (load_id, writer_settings())
+        return self._writing[1]
 
     def _use_bulk_format(self, pipeline: dlt.Pipeline, resource: DltResource) -> None:
         """Unless the resource has a file format of its own, or there is no destination."""

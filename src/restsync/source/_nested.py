@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from functools import partial
 
-from restsync._dlt import PackageJobWriter, Schema, TLoaderFileFormat, add_nested_table
+from restsync._dlt import (
+    PackageJobWriter,
+    Schema,
+    TLoaderFileFormat,
+    WriterSettings,
+    add_nested_table,
+)
 from restsync.normalise import PageTable
 
 from ._background import Background, columns_now
@@ -22,14 +28,19 @@ from ._imported import count_imported
 
 class NestedTables:
     """The nested tables of one resource's extract, written into ``schema`` (dlt's schema of
-    the source being extracted) and its load package as ``file_format`` files. ``close`` ends
-    the last files."""
+    the source being extracted) and its load package as ``file_format`` files, with the
+    extract's ``settings`` (``writer_settings``). ``close`` ends the last files."""
 
     def __init__(
-        self, schema: Schema, background: Background, file_format: TLoaderFileFormat = "parquet"
+        self,
+        schema: Schema,
+        background: Background,
+        settings: WriterSettings,
+        file_format: TLoaderFileFormat = "parquet",
     ) -> None:
         self._schema = schema
         self._background = background
+        self._settings = settings
         self._file_format = file_format
         self._writers: dict[str, PackageJobWriter] = {}
 
@@ -44,7 +55,7 @@ class NestedTables:
             add_nested_table(self._schema, name, parent, new)
         writer = self._writers.get(name)
         if writer is None:
-            writer = PackageJobWriter(name, self._schema, self._file_format)
+            writer = PackageJobWriter(name, self._schema, self._settings, self._file_format)
             self._writers[name] = writer
         columns = columns_now(self._schema.get_table_columns(name))
         self._background.run(partial(writer.write, page_table.table, columns))

@@ -27,6 +27,7 @@ from ._arrow import ArrowPages, fast_path_disabled
 from ._dedup import dedup_column
 from ._extract_start import Settling
 from ._incremental import Incremental, bind_resource, bindings, kept_rows, make_incremental
+from ._transformers import fed_by_passed
 
 #: most records per item handed to dlt on the Arrow path: dlt spends a fixed time on every
 #: item, which dominates with small pages; the engine joins pages already queued up to this
@@ -158,7 +159,8 @@ def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str,
 
 def _split_dlt_resources(config: Any) -> tuple[Any, list[DltResource]]:
     """The config without the ``DltResource`` objects listed in its ``resources``, and those
-    objects: dlt puts them into the source as they are, and so does restsync."""
+    objects: dlt puts them into the source as they are, and so does restsync (a config
+    resource may name one as its parent, see ``_transformers``)."""
     listed = config.get("resources") if isinstance(config, Mapping) else None
     if not isinstance(listed, list) or not any(isinstance(r, DltResource) for r in listed):
         return config, []
@@ -191,7 +193,13 @@ def rest_api_source(
     """
     del parallelized
     config, passed = _split_dlt_resources(config)
-    validated = load_config(config, base_url=base_url)
+    validated = load_config(
+        config,
+        base_url=base_url,
+        passed_resources=[resource.name for resource in passed],
+        section=section,
+        name=name,
+    )
 
     settling = Settling()
     arrow_pages: dict[str, ArrowPages] = {}
@@ -208,7 +216,9 @@ def rest_api_source(
                 continue
             unique = dedup_column(resource, tables)
             arrow_pages[resource.name] = ArrowPages(
-                unique_column=unique, bulk_format=settling.bulk_format
+                unique_column=unique,
+                bulk_format=settling.bulk_format,
+                settings=settling.writer_settings,
             )
     run = _SourceRun(validated, transport, on_event)
 
@@ -238,7 +248,13 @@ def rest_api_source(
         deduplicated = pages is not None and pages.unique_column is not None
         return dlt.resource(fetch, **_hints(resource, deduplicated=deduplicated))
 
-    resources = [make(resource) for resource in validated.resources] + passed
+    transformers = fed_by_passed(
+        validated, passed, hints=_hints, transport=transport, on_event=on_event
+    )
+    resources = [
+        transformers[resource.name] if resource.name in transformers else make(resource)
+        for resource in validated.resources
+    ] + passed
 
     def resources_of_source() -> list[DltResource]:
         return resources

@@ -27,7 +27,13 @@ from typing import Any, Final
 import dlt
 import pyarrow as pa
 
-from restsync._dlt import PackageJobWriter, Schema, TTableSchemaColumns, table_columns
+from restsync._dlt import (
+    PackageJobWriter,
+    Schema,
+    TTableSchemaColumns,
+    WriterSettings,
+    table_columns,
+)
 
 from ._background import Background, columns_now
 from ._imported import count_imported
@@ -38,15 +44,23 @@ CSV: Final = "csv"
 
 class TableFiles:
     """The CSV files of table ``table`` of one resource's extract, into ``schema``'s load
-    package. ``write`` and ``finish`` yield dlt's import of every file that ended; ``discard``
-    drops what a failed extract wrote."""
+    package, written with the extract's ``settings`` (``writer_settings``). ``write`` and
+    ``finish`` yield dlt's import of every file that ended; ``discard`` drops what a failed
+    extract wrote."""
 
     def __init__(
-        self, schema: Schema, table: str, background: Background, *, file_per_chunk: bool = False
+        self,
+        schema: Schema,
+        table: str,
+        background: Background,
+        settings: WriterSettings,
+        *,
+        file_per_chunk: bool = False,
     ) -> None:
         self._schema = schema
         self._table = table
         self._background = background
+        self._settings = settings
         self._file_per_chunk = file_per_chunk
         self._writer: PackageJobWriter | None = None
         self._fields: pa.Schema | None = None
@@ -86,7 +100,7 @@ class TableFiles:
         self._columns = columns_now(
             table_columns(self._schema, self._table, self._fields.empty_table())
         )
-        self._writer = PackageJobWriter(self._table, self._schema, CSV, staged=True)
+        self._writer = PackageJobWriter(self._table, self._schema, self._settings, CSV, staged=True)
 
     def _end(self, *, hints: pa.Table | None = None) -> Iterator[Any]:
         """Ends the file; yields the import of the files not yet handed on, with ``hints``
