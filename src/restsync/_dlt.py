@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,8 +25,10 @@ from dlt.common.configuration.resolve import inject_section
 from dlt.common.configuration.specs import ConfigSectionContext
 from dlt.common.data_types.type_helpers import coerce_value, py_type_to_sc_type
 from dlt.common.data_writers import BufferedDataWriter, DataWriter
+from dlt.common.data_writers.writers import ParquetDataWriter
 from dlt.common.destination import Destination, TLoaderFileFormat
 from dlt.common.destination.capabilities import DestinationCapabilitiesContext
+from dlt.common.destination.configuration import ParquetFormatConfiguration
 from dlt.common.destination.exceptions import UnknownDestinationModule
 from dlt.common.exceptions import DltException
 from dlt.common.json import json as dlt_json
@@ -211,21 +214,31 @@ def add_nested_table(
     schema.update_table(new_table(name, parent, columns=list(columns.values())))
 
 
-#: how dlt's writers write the files of an extract: ``BufferedDataWriter``'s keyword arguments
-WriterSettings = Mapping[str, Any]
+@dataclass(frozen=True)
+class WriterSettings:
+    """How dlt's writers write the files of an extract: ``buffered``, ``BufferedDataWriter``'s
+    keyword arguments; ``parquet``, the format of its parquet files."""
+
+    buffered: Mapping[str, Any]
+    parquet: ParquetFormatConfiguration
 
 
 def writer_settings() -> WriterSettings:
     """The settings dlt's extract makes each of its writers with (its ``data_writer``
     configuration: ``buffer_max_items``, ``file_max_items``, ``file_max_bytes``..., and the
-    destination's capabilities), for ``PackageJobWriter``, resolved as dlt's writer resolves
-    them from the config sections in force: call it inside the extract, on its thread. dlt
-    resolves them again for every writer it makes (a table's); made once, they serve every
-    table of an extract."""
+    destination's capabilities; and the parquet format: ``row_group_size``, ``version``...),
+    for ``PackageJobWriter``, resolved as dlt's writers resolve them from the config sections
+    in force: call it inside the extract, on its thread. dlt resolves them again for every
+    writer it makes (a table's) and every parquet file it opens; made once, they serve every
+    table of an extract, on any thread."""
     spec = BufferedDataWriter.BufferedDataWriterConfiguration()
     # as ``PackageJobWriter`` always asked for them: dlt's normalize step takes the files as
     # they are, and compressing them is time lost
-    return dict(resolve_configuration(spec, explicit_value={"disable_compression": True}))
+    buffered = dict(resolve_configuration(spec, explicit_value={"disable_compression": True}))
+    # an explicit value, as dlt's writer resolves it with its call's arguments: the format is
+    # looked up field by field, not as one ``data_writer`` value
+    parquet = resolve_configuration(ParquetFormatConfiguration(), explicit_value={})
+    return WriterSettings(buffered=buffered, parquet=parquet)
 
 
 class PackageJobWriter:
@@ -278,7 +291,17 @@ class PackageJobWriter:
         self._schema = schema
         spec = DataWriter.writer_spec_from_file_format(file_format, "arrow")
         # every setting given: dlt asks no config provider for them again
-        self._writer: BufferedDataWriter[Any] = BufferedDataWriter(spec, template, **settings)
+        self._writer: BufferedDataWriter[Any] = BufferedDataWriter(
+            spec, template, **settings.buffered
+        )
+        writer_cls = self._writer.writer_cls
+        if issubclass(writer_cls, ParquetDataWriter):
+            # dlt's parquet writer resolves its format for every file it opens, in the config
+            # sections of the thread opening it (the writer thread has none of the extract's);
+            # given the extract's, resolved, it takes them as they are
+            self._writer.writer_cls = partial(  # type: ignore[assignment]
+                writer_cls, _format=settings.parquet
+            )
 
     def write(self, table: pa.Table, columns: TTableSchemaColumns | None = None) -> None:
         """Writes ``table`` with its columns ordered, completed and typed as ``columns`` say
