@@ -35,6 +35,12 @@ def child(path: str, name: str = "comments", **endpoint: Any) -> dict[str, Any]:
 RESOLVE_POST = {"type": "resolve", "resource": "posts", "field": "id"}
 
 
+def posts_of_sections(parent: str = "sections") -> dict[str, Any]:
+    """A child that fills its path from a resolve param on ``parent``'s records."""
+    resolve = {"type": "resolve", "resource": parent, "field": "slug"}
+    return child("sections/{section}/posts", name="posts", params={"section": resolve})
+
+
 @dlt.resource(name="sections", selected=False)
 def sections() -> Any:
     """A seed list the caller's own code yields: the parent of config resources."""
@@ -188,11 +194,7 @@ VALID: list[tuple[str, dict[str, Any]]] = [
         "dlt-resource-parent-by-resolve-with-grandchild",
         config(
             sections(),
-            child(
-                "sections/{section}/posts",
-                name="posts",
-                params={"section": {"type": "resolve", "resource": "sections", "field": "slug"}},
-            ),
+            posts_of_sections(),
             child("posts/{resources.posts.id}/comments"),
         ),
     ),
@@ -355,6 +357,48 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
         config({"name": "posts", "endpoint": {"path": "posts/{id"}}),
         "resources[0].endpoint.path",
     ),
+    # a dlt resource listed in "resources" counts: locations index the list the user wrote
+    (
+        "dlt-resource-then-unknown-paginator",
+        config(sections(), {"name": "posts", "endpoint": {"paginator": {"type": "nope"}}}),
+        "resources[1].endpoint.paginator.type",
+    ),
+    (
+        "dlt-resource-in-the-middle-then-misspelt-key",
+        config("posts", sections(), {"name": "users", "primary_ky": "id"}),
+        "resources[2].primary_ky",
+    ),
+    (
+        "dlt-resource-in-the-middle-then-unknown-parent",
+        config("posts", sections(), child("sections/{resources.sectons.slug}/posts", name="c")),
+        "resources[2].endpoint.path",
+    ),
+    (
+        "dlt-resource-then-resolve-to-unknown-parent",
+        config(sections(), posts_of_sections("sectons")),
+        "resources[1].endpoint.path",
+    ),
+    (
+        "dlt-resource-then-cycle",
+        config(
+            sections(),
+            child("a/{resources.b.id}", name="a"),
+            child("b/{resources.a.id}", name="b"),
+        ),
+        "resources[1].endpoint",
+    ),
+    ("dlt-resource-then-duplicate-name", config(sections(), "posts", "posts"), "resources[2]"),
+    (
+        "dlt-resource-then-unbound-path-placeholder",
+        config(sections(), child("posts/{post_id}/comments")),
+        "resources[1].endpoint.path",
+    ),
+    (
+        "dlt-resource-then-auth-without-credentials-in-dlts-config",
+        config(sections(), "posts", {"name": "users", "endpoint": {"auth": HttpBasicAuth("u")}}),
+        "resources[2].endpoint.auth.password",
+    ),
+    ("dlt-resource-then-not-a-resource", config(sections(), "posts", 5), "resources[2]"),
 ]
 
 
@@ -412,3 +456,23 @@ def test_credentials_an_auth_leaves_out_come_from_dlts_config(
     with pytest.raises(ConfigError) as refused:
         restsync_rest_api_source(raw, name="blog")
     assert "SOURCES__REST_API__BLOG__CREDENTIALS__PASSWORD" in str(refused.value)
+
+
+def test_every_problem_is_located_in_the_list_the_user_wrote() -> None:
+    raw = config(
+        sections(),
+        {"name": "posts", "endpoint": {"paginator": {"type": "nope"}}},
+        sections().with_name("tags"),
+        {"name": "users", "primary_ky": "id"},
+    )
+    with pytest.raises(ConfigError) as refused:
+        restsync_rest_api_source(raw)
+    assert refused.value.location == "resources[1].endpoint.paginator.type"
+    assert "\n  also resources[3].primary_ky: unknown key 'primary_ky'" in str(refused.value)
+
+
+def test_a_live_object_in_a_config_resource_is_located_past_a_dlt_resource() -> None:
+    raw = config(sections(), "posts", {"name": "users", "endpoint": {"params": {"q": object()}}})
+    with pytest.raises(ConfigError) as refused:
+        restsync_rest_api_source(raw)
+    assert refused.value.location == "resources[2].endpoint.params.q"

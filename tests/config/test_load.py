@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import dlt
 import pytest
 import yaml
 from config_samples import SALES_SEED, config, seed
@@ -189,3 +190,21 @@ def test_other_objects_are_refused() -> None:
         "a config must be a dict, a SourceConfig, a config file path or a built-in connector "
         "name, got int"
     )
+
+
+def test_a_dlt_resource_is_refused_where_a_config_dict_alone_is_run() -> None:
+    """``sync``, the CLI and dagster run a ``SourceConfig`` alone: a dlt resource listed in a
+    config dict would be dropped from the run, so it is refused where the user wrote it."""
+
+    @dlt.resource(name="sections")
+    def sections() -> Any:
+        yield {"slug": "news"}
+
+    raw = config("posts", sections(), {"name": "users", "endpoint": {"method": "PUT"}})
+    with pytest.raises(ConfigError) as caught:
+        load_config(raw)
+    assert caught.value.location == "resources[1]"
+    assert "a dlt resource is taken by rest_api_source only" in caught.value.detail
+    with pytest.raises(ConfigError) as caught:
+        load_config({**raw, "resources": ["posts", "tags", raw["resources"][2]]})
+    assert caught.value.location == "resources[2].endpoint.method"

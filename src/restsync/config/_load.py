@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -36,7 +36,7 @@ def load_config(
     *,
     secrets: Mapping[str, str] | None = None,
     base_url: str | None = None,
-    passed_resources: Sequence[str] = (),
+    dlt_resources: bool = False,
     section: str | None = None,
     name: str | None = None,
 ) -> SourceConfig:
@@ -44,8 +44,9 @@ def load_config(
 
     ``secrets`` answers ``{"secret": NAME}`` references before ``dlt.secrets`` is asked;
     ``base_url`` replaces ``client.base_url`` (to point a config at a test server);
-    ``passed_resources`` names the dlt resources a config dict's ``resources`` listed beside
-    its own (taken out of it by the caller), which its resources may name as parents;
+    ``dlt_resources``: a config dict's ``resources`` may list dlt resources beside its own, as
+    ``rest_api_source`` takes them: its resources may name them as parents
+    (``SourceConfig.passed_resources``), and locations count them;
     ``section`` and ``name`` are the dlt source's, where dlt's config providers are asked
     for the credentials an auth leaves out (dlt's ``rest_api`` defaults when None)."""
     if isinstance(source, SourceConfig):
@@ -54,7 +55,7 @@ def load_config(
         return validate(
             _override_base_url(source, base_url),
             secrets=secrets,
-            passed_resources=passed_resources,
+            dlt_resources=dlt_resources,
             section=section,
             name=name,
         )

@@ -16,7 +16,10 @@ Accepted input is dlt's ``rest_api_source`` dict plus the seeds' looser dialect:
 * a path whose last segment is a placeholder is one entity (dlt's guess): whole body, one page;
 * fixed path parameters are formatted into the path and resolve params become
   ``{resources.<parent>.<field>}`` placeholders (see ``_placeholders.bind_path``);
-* ``{"secret": "NAME"}`` anywhere is replaced by the secret's value (see ``_secrets``).
+* ``{"secret": "NAME"}`` anywhere is replaced by the secret's value (see ``_secrets``);
+* dlt resources listed in ``resources`` beside the config's own, where the caller takes them
+  (``rest_api_source`` does), leave the list and are named in ``passed_resources``; every
+  location still counts them, as the list the user wrote does.
 
 Live Python objects dlt accepts (callables in ``processing_steps`` and ``response_actions``,
 paginator instances, ``client.session``) become plain data or markers in ``_live``; other live
@@ -39,7 +42,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from restsync._dlt import single_entity_path
+from restsync._dlt import DltResource, single_entity_path
 from restsync._exceptions import ConfigError
 
 from ._credentials import AUTH_EXAMPLES
@@ -67,16 +70,22 @@ _PAGINATOR_EXAMPLE = '{"type": "page_number", "page_param": "page"}'
 class Normalized:
     """A normalised config plus what ``validate`` needs to speak in the user's terms.
 
-    ``origins`` maps a path in ``data`` to where the user wrote that value when the two differ
-    (a key renamed by the dialect, a value merged in from ``resource_defaults``);
-    ``secret_values`` holds every credential so messages can be scrubbed of them."""
+    ``positions`` holds, for each resource in ``data["resources"]``, its index in the list the
+    user wrote, where dlt resources stood too (none: the same index); ``origins`` maps a path
+    in the user's indices to where the user wrote that value when the two differ (a key
+    renamed by the dialect, a value merged in from ``resource_defaults``); ``secret_values``
+    holds every credential so messages can be scrubbed of them."""
 
     data: dict[str, Any]
     origins: dict[Path, Path] = field(default_factory=dict)
     secret_values: set[str] = field(default_factory=set)
+    positions: list[int] = field(default_factory=list)
 
     def user_path(self, path: Path) -> Path:
         """Where the value at normalised ``path`` was written in the user's config."""
+        index = path[1] if len(path) > 1 and path[0] == "resources" else None
+        if isinstance(index, int) and index < len(self.positions):
+            path = ("resources", self.positions[index], *path[2:])
         return _traced(path, self.origins)
 
 
@@ -103,9 +112,14 @@ def normalize(
 
 
 def normalize_tracked(
-    raw: Mapping[str, Any], *, secrets: Mapping[str, str] | None = None
+    raw: Mapping[str, Any],
+    *,
+    secrets: Mapping[str, str] | None = None,
+    dlt_resources: bool = False,
 ) -> Normalized:
-    """``normalize``, also returning where each value came from and which values are secret."""
+    """``normalize``, also returning where each value came from and which values are secret.
+    With ``dlt_resources`` the dlt resources listed in ``resources`` are taken out and named
+    in ``passed_resources``; without, they are refused as any other resource that is not one."""
     if not isinstance(raw, Mapping):
         raise ConfigError(
             f"a config must be a mapping with 'client' and 'resources', got {_kind(raw)}"
@@ -136,9 +150,17 @@ def normalize_tracked(
 
     resources = data.get("resources")
     if isinstance(resources, list):
-        data["resources"] = [
-            _normalize_resource(resource, index, defaults or {}, result.origins)
+        passed = {
+            index: resource.name
             for index, resource in enumerate(resources)
+            if dlt_resources and isinstance(resource, DltResource)
+        }
+        if passed:
+            data["passed_resources"] = list(passed.values())
+        result.positions = [index for index in range(len(resources)) if index not in passed]
+        data["resources"] = [
+            _normalize_resource(resources[index], index, defaults or {}, result.origins)
+            for index in result.positions
         ]
     if defaults:
         # kept to be validated on its own: dlt refuses a bad default even where overridden
@@ -171,6 +193,8 @@ def _plain_copy(value: Any, path: Path, secrets: Mapping[str, str] | None, found
             path[-1] == "incremental" or value.get("type") == "incremental"
         ):
             return _incremental_copy(value, path)
+    if isinstance(value, DltResource) and len(path) == 2 and path[0] == "resources":
+        return value  # the caller's own: taken out or refused with the resources
     if not isinstance(value, _PLAIN):
         # before the mapping branch: dlt's auth objects are mappings of their fields too
         live = live_value(value, path)
@@ -309,10 +333,12 @@ def _normalize_resource(
     elif isinstance(resource, dict):
         _normalize_resource_body(resource, path, origins)
     else:
+        # only rest_api_source puts a dlt resource into the dlt source it builds
+        elsewhere = " (a dlt resource is taken by rest_api_source only)"
         raise ConfigError(
             "a resource must be a mapping such as "
             '{"name": "campaigns", "endpoint": {"path": "/campaigns"}} or a name string, '
-            f"got {_kind(resource)}",
+            f"got {_kind(resource)}" + (elsewhere if isinstance(resource, DltResource) else ""),
             location=format_location(path),
         )
     merged = _merge_defaults(resource, defaults, path, origins)

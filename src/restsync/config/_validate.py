@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -70,18 +70,16 @@ def validate(
     raw: Mapping[str, Any],
     *,
     secrets: Mapping[str, str] | None = None,
-    passed_resources: Sequence[str] = (),
+    dlt_resources: bool = False,
     section: str | None = None,
     name: str | None = None,
 ) -> SourceConfig:
     """Normalise and validate a user's config dict; raise one ConfigError if it is invalid.
-    ``passed_resources``: see ``SourceConfig.passed_resources``; ``section`` and ``name``
-    are the dlt source's, under which dlt's config providers are asked for what an auth
-    leaves out (``with_dlt_credentials``)."""
+    ``dlt_resources``: whether ``resources`` may list dlt resources (``normalize_tracked``);
+    ``section`` and ``name`` are the dlt source's, under which dlt's config providers are
+    asked for what an auth leaves out (``with_dlt_credentials``)."""
     raw = with_dlt_credentials(raw, section=section, name=name)
-    normalized = normalize_tracked(raw, secrets=secrets)
-    if passed_resources:
-        normalized.data["passed_resources"] = list(passed_resources)
+    normalized = normalize_tracked(raw, secrets=secrets, dlt_resources=dlt_resources)
     return validate_normalized(normalized)
 
 

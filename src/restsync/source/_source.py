@@ -157,15 +157,12 @@ def _hints(resource: ResourceConfig, *, deduplicated: bool = False) -> dict[str,
     return hints
 
 
-def _split_dlt_resources(config: Any) -> tuple[Any, list[DltResource]]:
-    """The config without the ``DltResource`` objects listed in its ``resources``, and those
-    objects: dlt puts them into the source as they are, and so does restsync (a config
-    resource may name one as its parent, see ``_transformers``)."""
+def _dlt_resources(config: Any) -> list[DltResource]:
+    """The ``DltResource`` objects listed in the config's ``resources``: dlt puts them into the
+    source as they are, and so does restsync (a config resource may name one as its parent,
+    see ``_transformers``); validation leaves them out of the ``SourceConfig``."""
     listed = config.get("resources") if isinstance(config, Mapping) else None
-    if not isinstance(listed, list) or not any(isinstance(r, DltResource) for r in listed):
-        return config, []
-    own = [r for r in listed if not isinstance(r, DltResource)]
-    return {**config, "resources": own}, [r for r in listed if isinstance(r, DltResource)]
+    return [r for r in listed if isinstance(r, DltResource)] if isinstance(listed, list) else []
 
 
 def rest_api_source(
@@ -192,11 +189,11 @@ def rest_api_source(
     accepted for compatibility: restsync always fetches concurrently.
     """
     del parallelized
-    config, passed = _split_dlt_resources(config)
+    passed = _dlt_resources(config)
     validated = load_config(
         config,
         base_url=base_url,
-        passed_resources=[resource.name for resource in passed],
+        dlt_resources=True,
         section=section,
         name=name,
     )
