@@ -39,6 +39,16 @@ AUTH_EXAMPLES = {
 }
 
 
+def needs_credentials(auth_type: str, elsewhere: str = "") -> str:
+    """What to write for an auth given as its type name alone, with its credentials left
+    out; ``elsewhere`` says where else dlt would read them."""
+    example = AUTH_EXAMPLES.get(auth_type)
+    written = f"write {example}" if example else "write its fields"
+    return f"auth {auth_type!r} needs its credentials: {written}" + (
+        f", or {elsewhere}" if elsewhere else ""
+    )
+
+
 def with_dlt_credentials(
     raw: Mapping[str, Any], *, section: str | None = None, name: str | None = None
 ) -> Mapping[str, Any]:
@@ -131,12 +141,7 @@ def _missing(auth: Any, location: Path, exc: ConfigFieldMissingException) -> Con
     ]
     where = f"export {keys[0]}=... or add it to .dlt/secrets.toml" if keys else ""
     if isinstance(auth, str):
-        example = AUTH_EXAMPLES.get(auth)
-        written = f"write {example}" if example else "write its fields"
-        return ConfigError(
-            f"auth {auth!r} needs its credentials: {written}" + (f", or {where}" if where else ""),
-            location=format_location(location),
-        )
+        return ConfigError(needs_credentials(auth, where), location=format_location(location))
     return ConfigError(
         "required, but not given" + (f": {where}" if where else ""),
         location=format_location((*location, field)),

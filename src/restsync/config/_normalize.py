@@ -45,7 +45,7 @@ from pydantic import SecretStr
 from restsync._dlt import DltResource, single_entity_path
 from restsync._exceptions import ConfigError
 
-from ._credentials import AUTH_EXAMPLES
+from ._credentials import AUTH_EXAMPLES, needs_credentials
 from ._incremental import from_live
 from ._live import NOT_LIVE, cookie_header, is_session, live_value, session_parts
 from ._models import AUTH_TYPES
@@ -483,7 +483,7 @@ def _infer_auth_type(auth: dict[str, Any]) -> str | None:
 
 def _auth_string_message(auth: str) -> str:
     if auth in AUTH_EXAMPLES:
-        return f"auth {auth!r} needs its credentials: write {AUTH_EXAMPLES[auth]}"
+        return needs_credentials(auth)
     allowed = f"allowed types: {', '.join(AUTH_TYPES)}"
     # The string may be a credential pasted in the wrong place: only echo it if it is a name.
     hint = suggest(auth, AUTH_TYPES)

@@ -30,7 +30,6 @@ from restsync._dlt import (
     add_resource_table,
     limits_items,
     transforms_items,
-    writer_settings,
 )
 from restsync.normalise import PageNormaliser, PageTable, Unfaithful
 
@@ -81,15 +80,14 @@ class ArrowPages:
     """The fast path of one resource: ``items`` turns chunks of pages into what dlt loads.
     With a ``unique_column``, a record whose key arrived before in this iteration is dropped.
     ``bulk_format`` says the bulk file format settled for a resource in this extract,
-    ``settings`` the settings of dlt's writers in the extract of a load id (by default
-    resolved for each resource)."""
+    ``settings`` the settings of dlt's writers in the extract of a load id."""
 
     def __init__(
         self,
         *,
         unique_column: str | None = None,
         bulk_format: Callable[[DltResource], str | None] = lambda resource: None,
-        settings: Callable[[str], WriterSettings] = lambda load_id: writer_settings(),
+        settings: Callable[[str], WriterSettings],
     ) -> None:
         self._unique_column = unique_column
         self._bulk_format = bulk_format
